@@ -1,0 +1,1 @@
+"""Dashboards and (later) the year-end assessment."""

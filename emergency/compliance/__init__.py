@@ -1,0 +1,1 @@
+"""Compliance rules, the pure date engine and the obligation scan."""

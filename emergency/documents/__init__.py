@@ -1,0 +1,1 @@
+"""Uploaded documents: content sniffing, safe names and blob storage."""

@@ -1,0 +1,1 @@
+"""The administrative-division tree: province > city > county > town/street > village/community."""

@@ -1,0 +1,1 @@
+"""Units: the organisations that must hold emergency plans."""

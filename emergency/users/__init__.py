@@ -1,0 +1,1 @@
+"""Managing other people's accounts: administrators for everyone, office staff for liaisons."""

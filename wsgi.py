@@ -1,0 +1,3 @@
+from emergency import create_app
+
+app = create_app()
