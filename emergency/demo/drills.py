@@ -25,7 +25,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from emergency.compliance.dates import DEFAULT_TERMS, add_months
@@ -33,8 +33,9 @@ from emergency.compliance.services import load_calendar
 from emergency.compliance.workdays import WorkdayCalendar
 from emergency.demo import names
 from emergency.demo.plans import CHINA, ONE_DAY, Step, _deal, _Users, docx_bytes, pdf_bytes
+from emergency.demo.replay import StoryRunner
 from emergency.documents.models import DocType, Document
-from emergency.documents.services import Owner, discard_files, save_upload
+from emergency.documents.services import Owner, save_upload
 from emergency.drills.actions import (
     ActionData,
     add_action,
@@ -776,47 +777,16 @@ def drill_document(story: DrillStory, doc_type: str) -> tuple[str, bytes]:
 # --- running the stories -------------------------------------------------------------------
 
 
-#: The timestamp columns of each model the stories create, set to the simulated moment.
-_STAMPED = {Drill: ("created_at", "updated_at"), DrillChange: ("at",),
-            CorrectiveAction: ("created_at",), ActionEvent: ("at",), Document: ("uploaded_at",)}
+class _Runner(StoryRunner):
+    """Run every drill story's steps in date order through the services."""
 
-
-class _Runner:
-    """Run every story's steps in date order through the services."""
+    stamped = {Drill: ("created_at", "updated_at"), DrillChange: ("at",),
+               CorrectiveAction: ("created_at",), ActionEvent: ("at",), Document: ("uploaded_at",)}
+    touched = Drill
 
     def __init__(self, users: _Users):
+        super().__init__()
         self.users = users
-        self.now: datetime | None = None
-        self.documents: list[Document] = []
-
-    def run(self, stories: list[DrillStory]) -> None:
-        queue = sorted(((step.day, story.order, index), story, step)
-                       for story in stories for index, step in enumerate(story.steps))
-        session, stamp = db.session(), self._stamp
-        event.listen(session, "before_flush", stamp)
-        try:
-            for _key, story, step in queue:
-                self.now = step.at
-                getattr(self, f"_{step.action}")(story, step)
-            db.session.flush()
-        except BaseException:
-            # The caller rolls the rows back; the files are ours to remove.
-            discard_files(self.documents)
-            raise
-        finally:
-            event.remove(session, "before_flush", stamp)
-            self.now = None
-
-    def _stamp(self, session, _context, _instances) -> None:
-        """Date the rows created in this step at the step's simulated moment, not the load's."""
-        if self.now is None:
-            return
-        for obj in session.new:
-            for column in _STAMPED.get(type(obj), ()):
-                setattr(obj, column, self.now)
-        for obj in session.dirty:
-            if isinstance(obj, Drill):
-                obj.updated_at = self.now
 
     def _user(self, story: DrillStory):
         return self.users.unit_user(story.unit)

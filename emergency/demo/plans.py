@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timedelta
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
 from emergency.auth.models import Role, User
@@ -29,8 +29,9 @@ from emergency.compliance.services import load_calendar
 from emergency.compliance.workdays import WorkdayCalendar
 from emergency.demo import names
 from emergency.demo.names import PlanTopic, ReturnNote
+from emergency.demo.replay import StoryRunner
 from emergency.documents.models import DocType, Document
-from emergency.documents.services import Owner, discard_files, save_upload
+from emergency.documents.services import Owner, save_upload
 from emergency.extensions import db
 from emergency.plans import filing
 from emergency.plans.checklist import principal_signature_required, required_documents
@@ -774,49 +775,17 @@ class _Users:
         return self.liaisons.get(unit.id) or self.office(unit)
 
 
-#: The timestamp column of each model the stories create, set to the simulated moment.
-_STAMPED = {FilingEvent: "at", Document: "uploaded_at", Plan: "created_at",
-            PlanVersion: "created_at", Evaluation: "created_at"}
+class _Runner(StoryRunner):
+    """Run every plan story's steps in date order through the services."""
 
-
-class _Runner:
-    """Run every story's steps in date order through the services."""
+    stamped = {FilingEvent: ("at",), Document: ("uploaded_at",), Plan: ("created_at",),
+               PlanVersion: ("created_at",), Evaluation: ("created_at",)}
+    touched = Plan
 
     def __init__(self, calendar: WorkdayCalendar, users: _Users):
+        super().__init__()
         self.calendar = calendar
         self.users = users
-        self.now: datetime | None = None
-        self.documents: list[Document] = []
-
-    def run(self, stories: list[Story]) -> None:
-        queue = sorted(((step.day, story.order, index), story, step)
-                       for story in stories for index, step in enumerate(story.steps))
-        session, stamp = db.session(), self._stamp
-        event.listen(session, "before_flush", stamp)
-        try:
-            for _key, story, step in queue:
-                self.now = step.at
-                getattr(self, f"_{step.action}")(story, step)
-            db.session.flush()
-        except BaseException:
-            # The caller rolls the rows back; the files are ours to remove.
-            discard_files(self.documents)
-            raise
-        finally:
-            event.remove(session, "before_flush", stamp)
-            self.now = None
-
-    def _stamp(self, session, _context, _instances) -> None:
-        """Date the rows created in this step at the step's simulated moment, not the load's."""
-        if self.now is None:
-            return
-        for obj in session.new:
-            column = _STAMPED.get(type(obj))
-            if column is not None:
-                setattr(obj, column, self.now)
-        for obj in session.dirty:
-            if isinstance(obj, Plan):
-                obj.updated_at = self.now
 
     @staticmethod
     def _version_data(step: Step) -> VersionData:
