@@ -14,3 +14,18 @@ def china_today() -> date:
     if fixed:
         return fixed if isinstance(fixed, date) else date.fromisoformat(fixed)
     return datetime.now(CHINA).date()
+
+
+def date_or_today(value: str | None) -> date:
+    """Read a command-line YYYY-MM-DD date; none means today in China.
+
+    An unreadable date stops the command with click's usage error (exit code 2).
+    """
+    import click
+
+    if not value:
+        return china_today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"Not a date (YYYY-MM-DD): {value}") from None

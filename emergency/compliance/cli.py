@@ -1,29 +1,17 @@
 """`flask compliance ...`: seed the rules and run the scan from the command line."""
 
 import sys
-from datetime import date
 
 import click
 from flask import g
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from emergency.clock import date_or_today
 from emergency.extensions import db
 from emergency.regions.models import Region
 
 compliance_cli = AppGroup("compliance", help="Rules and the compliance scan.")
-
-
-def _parse_date(value: str | None) -> date:
-    from emergency.clock import china_today
-
-    if not value:
-        return china_today()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        click.secho(f"Not a date (YYYY-MM-DD): {value}", fg="red", err=True)
-        sys.exit(2)
 
 
 @compliance_cli.command("seed-rules")
@@ -46,7 +34,7 @@ def scan_command(as_of, region_code, as_json, no_store) -> None:
     """Compute every unit's obligations as of a date and store them."""
     from emergency.compliance.report import print_json, print_table, scan_items
 
-    day = _parse_date(as_of)
+    day = date_or_today(as_of)
     region = None
     if region_code:
         region = db.session.scalar(select(Region).where(Region.code == region_code.strip()))

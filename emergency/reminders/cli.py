@@ -2,7 +2,6 @@
 
 import logging
 import signal
-import sys
 from collections import defaultdict
 from datetime import date
 
@@ -12,23 +11,12 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from emergency.auth.models import User
+from emergency.clock import date_or_today
 from emergency.database import utcnow
 from emergency.extensions import db
 
 reminders_cli = AppGroup("reminders", help="Reminder e-mail and the in-app inbox.")
 scheduler_cli = AppGroup("scheduler", help="The periodic jobs (run exactly one scheduler).")
-
-
-def _as_of(value: str | None) -> date:
-    from emergency.clock import china_today
-
-    if not value:
-        return china_today()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        click.secho(f"Not a date (YYYY-MM-DD): {value}", fg="red", err=True)
-        sys.exit(2)
 
 
 @reminders_cli.command("send")
@@ -39,7 +27,7 @@ def send_command(as_of, dry_run) -> None:
     """Generate the reminders owed as of a date, then send the outbox."""
     from emergency.reminders import jobs
 
-    day, now = _as_of(as_of), utcnow()
+    day, now = date_or_today(as_of), utcnow()
     if dry_run:
         _print_dry_run(day, now)
         return
@@ -57,7 +45,7 @@ def digest_command(as_of) -> None:
     from emergency.reminders import jobs
 
     g.audit_actor = "cli"
-    result = jobs.office_digest(_as_of(as_of), utcnow())
+    result = jobs.office_digest(date_or_today(as_of), utcnow())
     db.session.commit()
     click.echo(f"Weekly digests: {result}")
 
