@@ -1,9 +1,12 @@
 """Factory fixtures: a small two-county region tree, units, users, logged-in clients."""
 
 import itertools
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from emergency.auth.models import Role, User
 from emergency.auth.services import UserData, create_token, create_user
@@ -117,3 +120,20 @@ def token_for(app):
         return {"Authorization": f"Bearer {secret}"}
 
     return make
+
+
+# --- counting what was written ---------------------------------------------------------------
+
+def count(model) -> int:
+    """Return the number of rows of a model, straight from the database."""
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def stored_files(app) -> list[str]:
+    """Return every file below UPLOAD_ROOT (temp files included), relative to it."""
+    root = Path(app.config["UPLOAD_ROOT"])
+    found = []
+    for directory, _dirs, files in os.walk(root):
+        for name in files:
+            found.append(str((Path(directory) / name).relative_to(root)))
+    return sorted(found)

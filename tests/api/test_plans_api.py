@@ -18,6 +18,7 @@ from emergency.extensions import db
 from emergency.plans.models import FilingEvent, Plan, PlanVersion
 from emergency.units.models import UnitKind
 from tests.documents import files
+from tests.factories import count
 
 TODAY = "2025-06-16"  # a Monday; the dates below are counted in China's 2025 working days
 ISSUED = "2025-06-03"
@@ -103,10 +104,6 @@ def upload(client, headers, version_id, doc_type, name, data):
 def stored_files(app) -> list[Path]:
     root = Path(app.config["UPLOAD_ROOT"])
     return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def test_liaison_and_office_complete_the_filing_loop_through_the_api(app, client, people):

@@ -9,7 +9,6 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-from flask import g
 from sqlalchemy import select, update
 
 from emergency import create_app
@@ -46,15 +45,6 @@ def app(migrated, tmp_path):
         _empty_tables()
         db.session.remove()
         db.engine.dispose()
-
-
-@pytest.fixture(autouse=True)
-def fresh_g_per_request(app):
-    """Give every request its own g (and CSRF token cache), as in production.
-
-    conftest keeps one app context open for the whole test and Flask reuses it for each request,
-    so g (Flask-Login's user, Flask-Babel's locale, Flask-WTF's token) would leak between clients.
-    """
 
 
 def _state_changing_rules():

@@ -5,7 +5,6 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
-from flask import g
 from sqlalchemy import func, select, update
 
 from emergency.audit.models import AuditEntry
@@ -31,15 +30,6 @@ def is_logged_in(client) -> bool:
 
 def failures_for(username: str) -> int:
     return db.session.scalar(select(func.count()).where(LoginFailure.username == username))
-
-
-@pytest.fixture(autouse=True)
-def fresh_g_per_request(app):
-    """Give every request its own g, as in production.
-
-    conftest keeps one app context open for the whole test and Flask reuses it for each request,
-    so g (Flask-Login's user, Flask-Babel's locale, the API user) would leak between clients.
-    """
 
 
 @pytest.fixture

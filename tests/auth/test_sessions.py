@@ -1,7 +1,6 @@
 """Sessions: revocation on password, role, scope and activation changes; logout; interface language."""
 
 import pytest
-from flask import g
 from sqlalchemy import select
 
 from emergency.audit.models import AuditEntry
@@ -10,15 +9,6 @@ from emergency.extensions import db
 from tests.factories import PASSWORD, log_in
 
 NEW_PASSWORD = "staple-lantern-42-river"
-
-
-@pytest.fixture(autouse=True)
-def fresh_g_per_request(app):
-    """Give every request its own g, as in production.
-
-    conftest keeps one app context open for the whole test and Flask reuses it for each request,
-    so g (Flask-Login's user, Flask-Babel's locale, the API user) would leak between clients.
-    """
 
 
 @pytest.fixture

@@ -22,7 +22,6 @@ from pathlib import Path
 
 import pytest
 from babel.support import Translations
-from flask import g, request_tearing_down
 from sqlalchemy import func, select, update
 
 from emergency.auth.models import Role, User
@@ -56,17 +55,9 @@ def text_of(response) -> str:
 
 @pytest.fixture
 def compliance_env(app):
-    """A fixed today, a fresh `g` per request, and a teardown SQLite can manage."""
-
-    def clear(_sender, **_extra):
-        for key in list(g):
-            g.pop(key)
-
+    """A fixed today and a teardown SQLite can manage."""
     app.config["TODAY"] = TODAY
-    # A signal, not app.teardown_request: the app is shared by the whole session.
-    request_tearing_down.connect(clear, app)
     yield app
-    request_tearing_down.disconnect(clear, app)
     # plans.current_version_id and plan_versions.plan_id point at each other.
     db.session.rollback()
     db.session.execute(update(Plan).values(current_version_id=None, parent_id=None))

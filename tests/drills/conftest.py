@@ -13,7 +13,6 @@ As of TODAY (Friday 2026-11-20, assessment date 2026-12-31):
 
 import html
 import io
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ from pathlib import Path
 import pytest
 from babel.support import Translations
 from flask import g, request_tearing_down
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from emergency.audit.models import AuditEntry
 from emergency.auth.models import Role, User
@@ -31,7 +30,7 @@ from emergency.extensions import db
 from emergency.plans.models import Plan
 from emergency.units.models import RiskTag, Unit, UnitKind
 from tests.documents.files import pdf_bytes
-from tests.factories import log_in
+from tests.factories import count, log_in, stored_files
 
 TODAY = "2026-11-20"
 TRANSLATIONS = Path(__file__).resolve().parents[2] / "emergency" / "translations"
@@ -145,19 +144,6 @@ def client_for(app):
 
 
 # --- counting what was written ---------------------------------------------------------------
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
-def stored_files(app) -> list[str]:
-    """Return every file below UPLOAD_ROOT (temp files included), relative to it."""
-    root = Path(app.config["UPLOAD_ROOT"])
-    found = []
-    for directory, _dirs, files in os.walk(root):
-        for name in files:
-            found.append(str((Path(directory) / name).relative_to(root)))
-    return sorted(found)
 
 
 def snapshot(app) -> dict:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from babel.support import Translations
 from flask import g, request_tearing_down
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from emergency.audit.models import AuditEntry
 from emergency.auth.models import Role
@@ -19,6 +19,7 @@ from emergency.extensions import db
 from emergency.plans.models import Plan
 from emergency.units.models import RiskTag, UnitKind
 from tests.documents import files
+from tests.factories import count
 
 TODAY = "2025-06-16"
 ZH = Translations.load(str(Path(__file__).resolve().parents[2] / "emergency" / "translations"),
@@ -103,10 +104,6 @@ def upload(client, headers, url, name, data, doc_type=None):
     if doc_type:
         form["doc_type"] = doc_type
     return client.post(url, headers=headers, data=form, content_type="multipart/form-data")
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def held_drill(client, people, **held) -> dict:

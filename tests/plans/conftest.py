@@ -6,14 +6,12 @@ built on it see exactly the status codes, pages, rows and files a user would.
 
 import html
 import io
-import os
 import re
 from pathlib import Path
 
 import pytest
 from babel.support import Translations
-from flask import g, request_tearing_down
-from sqlalchemy import func, select, update
+from sqlalchemy import update
 
 from emergency.auth.models import Role
 from emergency.documents.models import Document
@@ -21,7 +19,7 @@ from emergency.extensions import db
 from emergency.plans.models import Plan, PlanVersion
 from emergency.units.models import RiskTag, UnitKind
 from tests.documents.files import pdf_bytes
-from tests.factories import log_in
+from tests.factories import count, log_in, stored_files
 
 TODAY = "2026-11-20"
 TRANSLATIONS_DIR = Path(__file__).resolve().parents[2] / "emergency" / "translations"
@@ -45,20 +43,6 @@ REQUIRED = "该字段是必填字段。"
 def text_of(response) -> str:
     """Return the page with HTML entities decoded (apostrophes arrive as &#39;)."""
     return html.unescape(response.get_data(as_text=True))
-
-
-@pytest.fixture(autouse=True)
-def fresh_g_per_request(app):
-    """Give every request its own `g`, as production does (see tests/units/test_views.py)."""
-
-    def clear(_sender, **_extra):
-        for key in list(g):
-            g.pop(key)
-
-    # A signal, not app.teardown_request: the app is shared by the whole session.
-    request_tearing_down.connect(clear, app)
-    yield
-    request_tearing_down.disconnect(clear, app)
 
 
 @pytest.fixture(autouse=True)
@@ -131,19 +115,6 @@ def liaison(make_user):
 
 
 # --- counting what was written ---------------------------------------------------------------
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
-def stored_files(app) -> list[str]:
-    """Return every file below UPLOAD_ROOT (temp files included), relative to it."""
-    root = Path(app.config["UPLOAD_ROOT"])
-    found = []
-    for directory, _dirs, files in os.walk(root):
-        for name in files:
-            found.append(str((Path(directory) / name).relative_to(root)))
-    return sorted(found)
 
 
 def snapshot(app) -> dict:

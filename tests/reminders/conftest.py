@@ -13,7 +13,6 @@ from email import policy
 
 import pytest
 from aiosmtpd.controller import Controller
-from flask import g, request_tearing_down
 
 from emergency.auth.models import Role
 from emergency.compliance.models import Obligation, Rule
@@ -90,15 +89,7 @@ def reminder_config(app):
                       MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_TIMEOUT=2,
                       MAIL_USE_TLS=False, MAIL_USERNAME=None,
                       REMINDER_BASE_URL="http://yjj.local:8080/app")
-
-    # Every request gets its own `g`, as in production (the shared test app context keeps one).
-    def clear(_sender, **_extra):
-        for key in list(g):
-            g.pop(key)
-
-    request_tearing_down.connect(clear, app)
-    yield app
-    request_tearing_down.disconnect(clear, app)
+    return app
 
 
 @pytest.fixture

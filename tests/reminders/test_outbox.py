@@ -6,12 +6,13 @@ from datetime import timedelta
 from email.headerregistry import Address
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from emergency.extensions import db
 from emergency.reminders import jobs, outbox
 from emergency.reminders.models import MailStatus, Notification, OutboxMessage
 from emergency.reminders.services import save_preferences
+from tests.factories import count
 from tests.reminders.conftest import NOW, TODAY, days
 
 
@@ -28,10 +29,6 @@ def send(now=NOW) -> dict:
 def messages() -> list[OutboxMessage]:
     db.session.expire_all()
     return list(db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 # --- encoding ---------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-from flask import g, request_tearing_down
 from sqlalchemy import func, select
 
 from emergency.auth.models import Role, User
@@ -32,24 +31,6 @@ def form_data(region, **changes) -> dict:
             "is_active": "y"}
     data.update(changes)
     return data
-
-
-@pytest.fixture(autouse=True)
-def fresh_g_per_request(app):
-    """Give every request its own `g`, as production does.
-
-    The conftest app fixture keeps one app context open for the whole test and Flask reuses it
-    for each test-client request, so Flask-Login's user and Flask-Babel's locale (both cached
-    in `g`) would otherwise leak from one client's request into the next.
-    """
-
-    def clear(_sender, **_extra):
-        for key in list(g):
-            g.pop(key)
-
-    request_tearing_down.connect(clear, app)
-    yield
-    request_tearing_down.disconnect(clear, app)
 
 
 @pytest.fixture
