@@ -7,17 +7,27 @@ from flask_login import current_user, login_required
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
+from emergency.clock import china_today
 from emergency.compliance.deadlines import filing_deadline, review_deadline
+from emergency.compliance.facts import ObligationKind
 from emergency.compliance.forms import CalendarDayForm, CalendarYearForm, RuleForm, YearSettingsForm
 from emergency.compliance.models import AssessmentYear, CalendarDay, CalendarYear, Rule
 from emergency.compliance.rules import apply_rule, check_rule
 from emergency.compliance.services import load_calendar
-from emergency.compliance.settings import assessment_settings, terms_from_json, terms_to_json
+from emergency.compliance.settings import (
+    assessment_settings,
+    filing_rule_specs,
+    filing_timing,
+    terms_from_json,
+    terms_to_json,
+)
 from emergency.compliance.views import bp
-from emergency.clock import china_today
 from emergency.extensions import db
 from emergency.messages import problem_message
-from emergency.plans.models import PlanVersion
+from emergency.plans.models import FilingState, PlanVersion
+
+#: Versions whose filing deadline still matters: not yet submitted, or waiting for the office.
+OPEN_FILING_STATES = (FilingState.DRAFT, FilingState.RETURNED, FilingState.SUBMITTED)
 
 
 def _require_admin() -> None:
@@ -66,10 +76,14 @@ def edit_rule(rule_id: int | None):
     _require_admin()
     rule = db.get_or_404(Rule, rule_id) if rule_id else None
     form = _rule_form(rule)
+    was_filing_rule = rule is not None and rule.kind == ObligationKind.FILE_PLAN.value
     if form.validate_on_submit():
         try:
             saved = _save_rule(rule, form)
             if saved is not None:
+                if was_filing_rule or saved.kind == ObligationKind.FILE_PLAN.value:
+                    # Plan pages show the stored deadline: it must follow the edited limit.
+                    _refresh_deadlines(PlanVersion.filing_state.in_(OPEN_FILING_STATES))
                 db.session.commit()
                 flash(_("The rule was saved. It applies from the next compliance scan."), "success")
                 return redirect(url_for("compliance.rules"))
@@ -174,10 +188,11 @@ def _refresh_deadlines(*conditions) -> None:
     engine counts from the calendar: both must follow an entered holiday or a completed year.
     """
     db.session.flush()
-    calendar = load_calendar()
+    calendar, specs = load_calendar(), filing_rule_specs()
     for version in db.session.scalars(select(PlanVersion).where(or_(*conditions))):
         if version.filing_due_on is not None:
-            due = filing_deadline(version.issued_on, calendar)
+            timing = filing_timing(version.plan.unit, version.plan.category, version.issued_on, specs)
+            due = filing_deadline(version.issued_on, calendar, timing)
             version.filing_due_on, version.filing_due_estimated = due.date, due.estimated
         if version.review_due_on is not None and version.submitted_on is not None:
             version.review_due_on = review_deadline(version.submitted_on, calendar).date

@@ -5,7 +5,9 @@ from datetime import date
 from sqlalchemy import or_, select
 
 from emergency.compliance.dates import PeriodKind, SchoolTerms
-from emergency.compliance.facts import Context, ObligationKind, RuleSpec
+from emergency.compliance.deadlines import FilingTiming
+from emergency.compliance.engine import applies
+from emergency.compliance.facts import Context, ObligationKind, RuleSpec, UnitFacts
 from emergency.compliance.models import AssessmentYear, Rule
 from emergency.compliance.services import load_calendar
 from emergency.extensions import db
@@ -34,6 +36,28 @@ def rule_specs(as_of: date) -> list[RuleSpec]:
         ).order_by(Rule.code)
     ).all()
     return [rule_spec(rule) for rule in rules]
+
+
+def filing_rule_specs() -> list[RuleSpec]:
+    """Return every active filing rule, whatever its effective dates (filing_timing checks them)."""
+    rules = db.session.scalars(select(Rule).where(
+        Rule.is_active.is_(True), Rule.kind == ObligationKind.FILE_PLAN.value)).all()
+    return [rule_spec(rule) for rule in rules]
+
+
+def filing_timing(unit, category: str, issued_on: date,
+                  specs: list[RuleSpec] | None = None) -> FilingTiming:
+    """Return the filing limit the rules give a plan of this unit and category issued on a date.
+
+    The stored deadline shown on plan pages must be the one the compliance engine judges by, so
+    it comes from the same filing rules; with several applicable rules the strictest wins, and
+    with none the statutory 20 working days apply.
+    """
+    facts = UnitFacts(id=unit.id, kind=str(unit.kind), tags=frozenset(unit.risk_tags))
+    days = [spec.deadline_days for spec in (filing_rule_specs() if specs is None else specs)
+            if spec.deadline_days is not None and applies(spec, facts, issued_on)
+            and (not spec.plan_categories or str(category) in spec.plan_categories)]
+    return FilingTiming(filing_workdays=min(days)) if days else FilingTiming()
 
 
 def assessment_settings(year: int) -> tuple[date, SchoolTerms]:

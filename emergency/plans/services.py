@@ -6,6 +6,7 @@ from datetime import date
 from sqlalchemy import func, or_, select
 
 from emergency.compliance.deadlines import filing_deadline
+from emergency.compliance.settings import filing_timing
 from emergency.compliance.workdays import WorkdayCalendar
 from emergency.extensions import db
 from emergency.plans.models import (
@@ -153,7 +154,8 @@ def _new_version(plan: Plan, data: VersionData, user, calendar: WorkdayCalendar)
     # The first version is always filed; later minor revisions follow the simplified procedure
     # and do not restart the filing clock (domain-rules §1.5).
     is_major = data.is_major or number == 1
-    due = filing_deadline(data.issued_on, calendar) if is_major else None
+    timing = filing_timing(plan.unit, plan.category, data.issued_on)
+    due = filing_deadline(data.issued_on, calendar, timing) if is_major else None
     version = PlanVersion(
         plan_id=plan.id, unit_id=plan.unit_id, number=number, issued_on=data.issued_on,
         signer_role=data.signer_role, change_summary=(data.change_summary or "").strip() or None,

@@ -382,3 +382,30 @@ def test_an_entered_holiday_moves_the_offices_review_deadline(world, admin, app)
     db.session.expire_all()
     version = db.session.get(Plan, plan.id).current_version
     assert version.review_due_on == date(2027, 1, 18)
+
+
+def test_editing_the_filing_limit_moves_the_stored_deadlines_of_open_filings(world, admin):
+    """The plan page and the compliance panel judge a filing by the same, edited, limit."""
+    plan_id = world.village_plan.id
+
+    def stored_due():
+        db.session.expire_all()
+        return db.session.get(Plan, plan_id).current_version.filing_due_on
+
+    def engine_due():
+        _result, found = queries.unit_obligations(world.village, TODAY_DATE)
+        [obligation] = [o for o in found if o.rule_code == "G-F"]
+        return obligation.due_on
+
+    filed_before = db.session.get(Plan, world.school_plan.id).current_version.filing_due_on
+    # Issued Monday 2026-08-03: 20 working days later is Monday 2026-08-31.
+    assert stored_due() == engine_due() == date(2026, 8, 31)
+    response = admin.post(f"/compliance/rules/{rule('G-F').id}/edit",
+                          data=rule_form(rule("G-F"), deadline_days="15"))
+    assert response.status_code == 302
+    assert stored_due() == engine_due() == date(2026, 8, 24)
+    page = text_of(admin.get(f"/plans/{plan_id}"))
+    part = page[page.index(zh("Filing deadline")):]
+    assert "2026年8月24日" in part[:part.index("</dd>")]
+    # A plan already filed keeps the deadline it was filed against.
+    assert db.session.get(Plan, world.school_plan.id).current_version.filing_due_on == filed_before
