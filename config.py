@@ -94,6 +94,47 @@ class ProductionConfig(Config):
     ENV_NAME = "production"
 
 
+#: A session-signing key shorter than this can be guessed offline from one cookie.
+MIN_SECRET_KEY_LENGTH = 32
+#: Keys published in this repository or in tutorials: anyone could forge sessions with them.
+KNOWN_SECRET_KEYS = frozenset({
+    TestingConfig.SECRET_KEY, "dev", "development", "secret", "secret-key", "secret_key",
+    "changeme", "change-me", "change_me", "please-change-me", "your-secret-key", "your_secret_key",
+    "super-secret", "supersecret", "default", "flask", "test", "testing", "x",
+})
+
+
+def production_problems(config, debug: bool) -> list[str]:
+    """Return why these settings must not serve production (empty when they may).
+
+    The Werkzeug debugger runs any code a visitor sends, and a missing, short or published
+    SECRET_KEY lets anyone forge a session cookie, i.e. log in as any user.
+    """
+    problems = []
+    if debug or config.get("DEBUG") or _env_bool("FLASK_DEBUG", False):
+        problems.append("Debug mode must never run in production (the debugger executes code).")
+    key = config.get("SECRET_KEY")
+    if not key:
+        problems.append("SECRET_KEY must be set in the environment for production.")
+    elif isinstance(key, str | bytes) and (
+            len(key) < MIN_SECRET_KEY_LENGTH
+            or (key.decode(errors="replace") if isinstance(key, bytes) else key).strip().lower()
+            in KNOWN_SECRET_KEYS):
+        problems.append(
+            f"SECRET_KEY is too weak for production: use at least {MIN_SECRET_KEY_LENGTH} random "
+            "characters, e.g. python -c 'import secrets; print(secrets.token_hex(32))'.")
+    return problems
+
+
+def check_production(app) -> None:
+    """Refuse to build a production app with debug on or a missing or weak SECRET_KEY."""
+    if app.config.get("ENV_NAME") != "production":
+        return
+    problems = production_problems(app.config, app.debug)
+    if problems:
+        raise RuntimeError(" ".join(problems))
+
+
 CONFIGS = {
     "default": Config,
     "development": DevelopmentConfig,

@@ -15,7 +15,6 @@ def create_app(config=None) -> Flask:
     _load_config(app, config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _ensure_secret_key(app)
-    _check_production(app)
     app.config.setdefault("UPLOAD_ROOT", None)
     if not app.config["UPLOAD_ROOT"]:
         app.config["UPLOAD_ROOT"] = os.path.join(app.instance_path, "uploads")
@@ -55,12 +54,3 @@ def _ensure_secret_key(app: Flask) -> None:
         finally:
             tmp.unlink()
     app.config["SECRET_KEY"] = path.read_text().strip()
-
-
-def _check_production(app: Flask) -> None:
-    if app.config["ENV_NAME"] != "production":
-        return
-    if not app.config.get("SECRET_KEY"):
-        raise RuntimeError("SECRET_KEY must be set in the environment for production.")
-    if app.debug or os.environ.get("FLASK_DEBUG") in {"1", "true", "True"}:
-        raise RuntimeError("Debug mode must never run in production (the debugger executes code).")

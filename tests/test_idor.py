@@ -1,11 +1,14 @@
 """IDOR matrix, generated from app.url_map: ids of another county's objects are always a 404.
 
 Every rule with an <int:...> argument is requested by three actors of 爱辉区 (office staff, a
-read-only leader, a unit liaison) with the id of an object in 北安市, with every method the rule
-allows. The answer must be 404 and the database must not change. A new route whose argument name
-has no factory in FACTORIES below makes the matrix fail, so new routes must be added here.
+read-only leader, a unit liaison) and by the liaison of another unit in 北安市 itself, with the id
+of an object in 北安市, with every method the rule allows. The answer must be 404 and the database
+must not change. A new route whose argument name has no factory in FACTORIES below makes the
+matrix fail, so new routes must be added here.
 
-Lists, exports, the region tree and the API lists must never show the other county either.
+Lists, exports, the region tree and the API lists must never show the other county either; every
+GET route without an id (lists, exports, templates, dashboards, ICS feeds, the API) is requested
+by each actor and searched for the other county's names (see the end of this file).
 """
 
 import csv
@@ -15,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pytest
-from flask import g
 from openpyxl import load_workbook
 from sqlalchemy import select, update
 from werkzeug.routing import IntegerConverter
@@ -29,6 +31,8 @@ from tests.factories import log_in, valid_uscc
 
 METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
 ACTORS = ("office", "viewer", "liaison")
+#: The id matrix adds a liaison of another unit in the objects' own county (北安市).
+MATRIX_ACTORS = (*ACTORS, "liaison_same_county")
 #: Values for non-id arguments that appear in rules with ids.
 OTHER_ARGUMENTS = {"fmt": "xlsx", "code": "en", "filename": "app.css"}
 #: Endpoints that answer 404 even to an administrator with the objects the factories build.
@@ -196,6 +200,18 @@ def outbox_b(w: World):
     return w.once("outbox", build)
 
 
+def snapshot_b(w: World):
+    def build():
+        from emergency.assessment.services import freeze
+
+        plan_b(w)
+        snapshot = freeze(None, w.tree.county_b, 2024, date(2024, 12, 31), "北安市2024年度考核", "北安")
+        db.session.commit()
+        return snapshot
+
+    return w.once("snapshot", build)
+
+
 @dataclass(frozen=True)
 class CityWide:
     """An id of city-wide configuration that belongs to no county and only administrators edit.
@@ -222,6 +238,7 @@ FACTORIES = {
     "action_id": lambda w: action_b(w).id,
     "notification_id": lambda w: notification_b(w).id,
     "message_id": CityWide(lambda w: outbox_b(w).id),
+    "snapshot_id": lambda w: snapshot_b(w).id,
 }
 
 
@@ -301,6 +318,10 @@ def make_actor(world: World, role: str):
         return world.make_user(Role.OFFICE, region=world.tree.county_a, username="office_a")
     if role == "viewer":
         return world.make_user(Role.VIEWER, region=world.tree.county_a, username="viewer_a")
+    if role == "liaison_same_county":
+        neighbour = world.once("unit_b2", lambda: world.make_unit(
+            world.tree.town_b, name="北安市赵光镇中心学校", kind="school", identifier="2123099001"))
+        return world.make_user(Role.LIAISON, unit=neighbour, username="liaison_b2")
     return world.make_user(Role.LIAISON, unit=world.unit_a, username="liaison_a")
 
 
@@ -406,10 +427,11 @@ def test_other_county_object_is_404(app, world, rule, endpoint, method, ids, oth
     url = fill(rule, values)
     city_wide = any(isinstance(FACTORIES[arg], CityWide) for arg in ids)
     expected = 403 if city_wide else 404
-    senders = {actor: prepare(app, make_actor(world, actor), url, endpoint) for actor in ACTORS}
+    senders = {actor: prepare(app, make_actor(world, actor), url, endpoint)
+               for actor in MATRIX_ACTORS}
     before = snapshot()
 
-    # One test per rule and method, all three actors in it (an app per actor would triple the time).
+    # One test per rule and method, all actors in it (an app per actor would multiply the time).
     problems = []
     for actor, send in senders.items():
         response = send(method, world)
@@ -562,3 +584,107 @@ def test_api_region_list_contains_only_own_county(app, both_counties, actor, tok
     else:
         assert names == {"爱辉区", "花园街道", "花园社区"}
 
+
+
+# --- every GET route without an id: nothing of the other county in any answer -----------------
+
+#: What identifies 北安市's objects in a page, an export, a feed or a JSON answer.
+MARKERS = (UNIT_B_NAME, "赵光粮库综合应急预案", "赵光粮库粉尘爆炸应急演练", "补充防爆照明",
+           "北安预案.pdf", "liaison_b", "赵光粮库年度演练", "赵光镇", "红星村")
+#: Values for the arguments of GET routes without ids (a list means: each of them).
+LEAK_ARGUMENTS = {"fmt": ["xlsx", "csv"], "kind": ["units", "plans", "drills"],
+                  "code": ["en"], "filename": ["app.css"]}
+#: Query strings that show the factories' 2024 objects on year-based pages.
+LEAK_QUERIES = {"drills.calendar": "?year=2024", "drills.export": "?year=2024"}
+def _leak_urls():
+    urls = []
+    for rule in create_app(TestingConfig).url_map.iter_rules():
+        if "GET" not in (rule.methods or set()) or _id_arguments(rule):
+            continue
+        variants = [{}]
+        for name in rule.arguments:
+            variants = [{**v, name: value} for v in variants
+                        for value in LEAK_ARGUMENTS.get(name, ["x"])]
+        for values in variants:
+            urls.append((rule.endpoint, rule.rule, values))
+    return sorted(urls, key=lambda u: (u[1], sorted(u[2].items())))
+
+
+LEAK_URLS = _leak_urls()
+
+
+def readable_text(response) -> str:
+    """The text a person would see in the answer: sheets unzipped, JSON and ICS unescaped."""
+    import html
+    import json
+    import zipfile
+
+    data = response.get_data()
+    if data[:2] == b"PK":
+        with zipfile.ZipFile(io.BytesIO(data)) as book:
+            text = "".join(book.read(n).decode("utf-8", "replace") for n in book.namelist()
+                           if n.endswith(".xml"))
+        return html.unescape(text)
+    text = data.decode("utf-8-sig", "replace")
+    if response.mimetype == "application/json":
+        return json.dumps(response.get_json(), ensure_ascii=False)
+    if response.mimetype == "text/calendar":
+        return text.replace("\r\n ", "").replace("\\,", ",")
+    return html.unescape(text)
+
+
+@pytest.fixture
+def everything_b(world):
+    """Every 北安市 object the factories can build, with a document and a reminder."""
+    for build in (document_b, action_b, notification_b, outbox_b, token_b):
+        build(world)
+    return world
+
+
+def visit_all(app, user, world) -> dict:
+    """GET every leak URL as the user; return {url: (status, text)}."""
+    from emergency.drills import ics
+
+    client = app.test_client()
+    log_in(client, user)
+    _token, secret = create_token(user, "leaks")
+    feed = ics.issue_token(user)
+    db.session.commit()
+    answers = {}
+    for endpoint, rule, values in LEAK_URLS:
+        if endpoint == "calendar.feed":
+            values = {"token": feed}
+        url = fill(rule, values) + LEAK_QUERIES.get(endpoint, "")
+        headers = {"Authorization": f"Bearer {secret}"} if url.startswith("/api/") else {}
+        response = client.get(url, headers=headers)
+        answers[(endpoint, url)] = (response.status_code, readable_text(response))
+        response.close()
+    return answers
+
+
+def test_no_get_route_without_an_id_shows_the_other_county(app, everything_b):
+    world = everything_b
+    admin = world.make_user(Role.ADMIN, username="admin_leaks")
+    seen_by_admin = {key for key, (_status, text) in visit_all(app, admin, world).items()
+                     if any(marker in text for marker in MARKERS)}
+    checked = {endpoint for endpoint, _url in seen_by_admin}
+    # Control: the markers are really found where 北安市's objects are listed. Routes that show
+    # nothing of it even to an administrator are still requested below (no 500, no leak).
+    assert {"units.list", "units.export", "plans.list", "plans.export", "drills.calendar",
+            "api_units.list_units", "api_plans.list_plans", "api_drills.list_drills",
+            "audit.list"} <= checked, sorted(checked)
+
+    problems = []
+    for actor in MATRIX_ACTORS:
+        for (_endpoint, url), (status, text) in visit_all(app, make_actor(world, actor),
+                                                         world).items():
+            if status >= 500:
+                problems.append(f"{actor} {url}: {status}")
+            if actor == "liaison_same_county":
+                continue  # 北安市's own region names are legitimately visible to it
+            leaked = [marker for marker in MARKERS if marker in text]
+            if leaked:
+                problems.append(f"{actor} {url}: shows {leaked}")
+    assert not problems, "\n".join(problems)
+    print(f"\n{len(LEAK_URLS)} GET URLs without ids x {len(MATRIX_ACTORS)} actors; "
+          f"{len(seen_by_admin)} of them show 北安市 to an administrator: {sorted(checked)}")

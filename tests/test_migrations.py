@@ -12,15 +12,16 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, func, inspect, select, text
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from config import TestingConfig
 from emergency import create_app
-from emergency.auth.models import Role, User
 from emergency.extensions import db
-from emergency.regions.models import Region, RegionLevel
-from emergency.units.models import Unit
+from tests.security.conftest import populated_app, populated_copy, populated_template, row_counts
+
+# Fixtures shared with the backup tests: one populated database per run, copied per test.
+__all__ = ["populated_app", "populated_copy", "populated_template"]
 
 
 @pytest.fixture
@@ -112,34 +113,64 @@ def test_flask_db_check_fails_on_an_unmigrated_database(fresh_app):
     assert "Target database is not up to date" in str(result.exception) + result.output
 
 
-def test_stepping_each_migration_down_and_up_keeps_existing_rows(fresh_app):
+def counts_now() -> dict[str, int]:
+    """Row counts of every table but alembic_version, on a new connection."""
+    return {name: count for name, count in row_counts().items() if name != "alembic_version"}
+
+
+#: Child tables that must hold rows before the walk, or the test would prove nothing about them.
+CHILDREN = ("plan_versions", "documents", "filing_events", "evaluations", "revision_items",
+            "drills", "drill_plans", "drill_changes", "corrective_actions", "action_events",
+            "obligations", "reminder_notifications", "email_outbox", "api_tokens",
+            "calendar_tokens", "login_failures", "audit_entries")
+
+
+#: Rows that cannot exist below a revision because they belong to what its downgrade removes
+#: (a document of a drill cannot outlive the drills table): table -> SQL condition of the rows
+#: that stay. Every other row of every surviving table must stay.
+OWNED_BY_DROPPED = {
+    "c4091e7223a7": {"documents": "drill_id IS NULL AND action_id IS NULL"},
+}
+
+
+def expected_below(revision: str, above: dict[str, int]) -> dict[str, int]:
+    expected = dict(above)
+    for table, condition in OWNED_BY_DROPPED.get(revision, {}).items():
+        with db.engine.connect() as conn:
+            expected[table] = conn.execute(
+                text(f'SELECT count(*) FROM "{table}" WHERE {condition}')).scalar()
+    return expected
+
+
+def test_every_migration_down_and_up_keeps_every_row(populated_app):
     """Batch mode recreates tables with DROP TABLE; with foreign keys on, SQLite would cascade.
 
-    Seed parent and child rows, then take every migration above the first one down and up again.
+    On the populated database (demo, scan, reminders, tokens: see tests/security/conftest.py),
+    take each migration from the head down and up again. Going down, every table that survives
+    keeps its rows (less those OWNED_BY_DROPPED); coming back up, every table that existed on
+    both sides has the rows it had below. Iterates over whatever migrations exist.
     """
+    steps = revisions(populated_app)
+    above = counts_now()
+    empty = sorted(name for name in CHILDREN if not above.get(name))
+    assert not empty, f"populate() left these child tables empty: {empty}"
+    print(f"\n{len(steps)} migrations, {sum(above.values())} rows in {len(above)} tables")
+    for revision in reversed(steps):
+        previous = f"{revision}-1" if revision != steps[0] else "base"
+        expected = expected_below(revision, above)
+        downgrade(revision=previous)
+        below = counts_now()
+        lost = {name: (expected[name], count) for name, count in below.items()
+                if name in expected and expected[name] != count}
+        assert not lost, f"rows lost going below {revision}: {lost}"
+        upgrade(revision=revision)
+        back = counts_now()
+        lost = {name: (count, back.get(name)) for name, count in below.items()
+                if back.get(name) != count}
+        assert not lost, f"rows lost coming back up through {revision}: {lost}"
+        assert set(back) == set(above)
+        downgrade(revision=previous)
+        above = below
+    assert table_names() == {"alembic_version"}
     upgrade()
-    province = Region(code="23", name="黑龙江省", level=RegionLevel.PROVINCE, path="/23/")
-    county = Region(code="231102", name="爱辉区", level=RegionLevel.COUNTY, parent=province,
-                    path="/23/231102/")
-    unit = Unit(name="花园小学", kind="school", region=county, identifier="2123000001")
-    db.session.add_all([province, county, unit])
-    db.session.flush()
-    db.session.add(User(username="liaison", display_name="联络员", email="l@yjj.local",
-                        role=Role.LIAISON, unit_id=unit.id, password_hash="x"))
-    db.session.commit()
-
-    def counts():
-        found = tuple(db.session.scalar(select(func.count()).select_from(model))
-                      for model in (Region, Unit, User))
-        db.session.remove()  # outside a request the session holds SQLite's write lock
-        return found
-
-    before = counts()
-    assert before == (2, 1, 1)
-    steps = revisions(fresh_app)
-    for revision in reversed(steps[1:]):
-        downgrade(revision=f"{revision}-1")
-        assert counts() == before, f"rows lost going below {revision}"
-        upgrade()
-        assert counts() == before, f"rows lost going up through {revision}"
-        assert schema_differences() == []
+    assert schema_differences() == []

@@ -16,6 +16,9 @@ from emergency.extensions import db
 NEVER_AUDITED = frozenset({"audit_entries", "login_failures"})
 ALWAYS_EXCLUDED = frozenset({"version", "updated_at"})
 
+#: The length of AuditEntry.object_label.
+LABEL_LENGTH = AuditEntry.__table__.c.object_label.type.length
+
 
 def _jsonable(value):
     if isinstance(value, enum.Enum):
@@ -41,11 +44,16 @@ def _actor() -> dict:
     return actor
 
 
+def _fit_label(value) -> str | None:
+    """Cut a label to the column's length: a document's name alone may be 255 characters."""
+    return str(value)[:LABEL_LENGTH] if value else None
+
+
 def _label(obj) -> str | None:
     for attr in ("name", "username", "title", "code"):
         value = getattr(obj, attr, None)
         if value:
-            return str(value)[:200]
+            return _fit_label(value)
     return None
 
 
@@ -108,5 +116,5 @@ def record_event(action: str, obj=None, *, label: str | None = None, changes: di
         **actor, action=action, changes=changes,
         object_type=obj.__table__.name if obj is not None else None,
         object_id=getattr(obj, "id", None),
-        object_label=label or (_label(obj) if obj is not None else None),
+        object_label=_fit_label(label) or (_label(obj) if obj is not None else None),
     ))

@@ -25,7 +25,11 @@ def download(document_id: int):
     except (FileNotFoundError, InvalidBlobPath):
         abort(404)
     record_event("download", document, label=document.original_name)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except Exception:
+        handle.close()  # the error page is sent instead; do not leak the open file
+        raise
     # Werkzeug sends an ASCII fallback plus filename*=UTF-8''... (RFC 5987) for Chinese names.
     return send_file(handle, mimetype=MIMETYPES.get(document.kind, "application/octet-stream"),
                      as_attachment=True, download_name=document.original_name,

@@ -1,0 +1,1 @@
+"""Online backup and verified restore of the database and the uploaded files."""
