@@ -1,10 +1,22 @@
-"""Database plumbing shared by every feature: UTC datetimes and SQLite connection settings."""
+"""Database plumbing shared by every feature: UTC datetimes, SQLite connection settings, and
+the answer while the database is unreachable."""
 
 from datetime import UTC, datetime
 
-from flask import current_app, g, has_app_context, has_request_context, request
+from flask import (
+    current_app,
+    g,
+    has_app_context,
+    has_request_context,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+)
+from flask_babel import gettext as _
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.types import TypeDecorator
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -89,3 +101,77 @@ def install_sqlite_settings() -> None:
     if not event.contains(Engine, "connect", _on_connect):
         event.listen(Engine, "connect", _on_connect)
         event.listen(Engine, "begin", _on_begin)
+
+
+#: Seconds a client is asked to wait before retrying while the database is unreachable.
+RETRY_AFTER_SECONDS = 10
+
+
+def is_unavailable(error: DBAPIError) -> bool:
+    """Tell whether a driver error means "the database cannot be reached right now".
+
+    Refused or dropped connections (a restart, a failover) are OperationalError or
+    InterfaceError, or invalidate the pooled connection; SQLite's "database is locked" is an
+    OperationalError too. Errors in the statement itself (IntegrityError...) are bugs: a 500.
+    """
+    return isinstance(error, OperationalError | InterfaceError) or error.connection_invalidated
+
+
+def _first_line(error: DBAPIError) -> str:
+    # The driver's message, without SQLAlchemy's statement dump and link: one log line.
+    lines = str(getattr(error, "orig", None) or type(error).__name__).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
+def close_session_safely(_error=None) -> None:
+    """End the request's session even when its connection died during the request.
+
+    Flask-SQLAlchemy's own teardown rolls back, which raises on a connection the server cut
+    (a restart): the exception would escape Flask as a bare 500 and leave the connection checked
+    out. Registered after it, this runs first (teardowns run in reverse): it invalidates the dead
+    connection instead, so the pool replaces it and the request's answer stands.
+    """
+    from emergency.extensions import db
+
+    try:
+        db.session.remove()
+    except DBAPIError as error:
+        if not is_unavailable(error):
+            raise
+        current_app.logger.warning("Database connection lost at the end of a request: %s",
+                                   _first_line(error))
+        try:
+            db.session().invalidate()  # the request's Session (the scoped proxy has no invalidate)
+        finally:
+            db.session.registry.clear()
+
+
+def handle_database_error(error: DBAPIError):
+    """Answer 503 "database unavailable" (a page, or JSON under /api/) while it is unreachable.
+
+    Nothing needs restarting afterwards: the pool's pre-ping replaces dead connections at the
+    next checkout, so requests succeed again as soon as the database is back.
+    """
+    if not is_unavailable(error):
+        from emergency.errors import handle_unexpected
+
+        return handle_unexpected(error)
+    from emergency.extensions import db, login_manager
+
+    try:
+        db.session.rollback()
+    except DBAPIError:
+        pass  # the connection is gone; the session is discarded at teardown anyway
+    current_app.logger.warning("Database unavailable (%s %s): %s", request.method, request.path,
+                               _first_line(error))
+    # The page must not touch the database again: no user loading (for the locale or the menu).
+    g._login_user = login_manager.anonymous_user()
+    g.pop("api_user", None)
+    message = _("The database is not available at the moment. Please try again in a minute.")
+    if request.path.startswith("/api/"):
+        response = jsonify(code=503, status="Service Unavailable", message=message)
+    else:
+        response = make_response(render_template("errors/503.html", code=503, message=message))
+    response.status_code = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

@@ -3,6 +3,8 @@
 from flask import g
 from flask_babel import gettext as _
 from flask_smorest import Page, abort
+from flask_smorest.error_handler import ErrorSchema
+from marshmallow import fields
 from sqlalchemy import func, select
 
 from emergency.extensions import db
@@ -13,11 +15,18 @@ def api_user():
     return g.api_user
 
 
+#: Largest OFFSET sent to the database: a larger one (page=10**20) overflows the driver's
+#: 64-bit integer, and no scope holds that many rows anyway.
+MAX_OFFSET = 2**31 - 1
+
+
 class SelectPage(Page):
     """Page a SQLAlchemy SELECT in the database instead of loading every row."""
 
     @property
     def items(self):
+        if self.page_params.first_item > MAX_OFFSET:
+            return []  # a page past the end is empty, whatever its number
         stmt = self.collection.limit(self.page_params.page_size).offset(self.page_params.first_item)
         return db.session.scalars(stmt).unique().all()
 
@@ -25,6 +34,46 @@ class SelectPage(Page):
     def item_count(self):
         count = select(func.count()).select_from(self.collection.order_by(None).subquery())
         return db.session.scalar(count)
+
+
+#: Why each error status is answered, for the OpenAPI document (the body is always Error).
+ERROR_REASONS = {
+    400: "The request could not be read (malformed JSON, a NUL byte).",
+    401: "No valid API token (Authorization: Bearer <token>).",
+    403: "The caller's role may not do this.",
+    404: "No such record in the caller's scope.",
+    409: "The record's state does not allow this now, or `version` is stale.",
+    413: "The upload is larger than the allowed size.",
+    422: "The data sent is invalid; `errors` names each field.",
+    503: "The database cannot be reached right now; retry after Retry-After seconds.",
+}
+
+
+def errors(blp, *codes: int):
+    """Document the error statuses an operation answers, besides 400, 401 and 503 (every one).
+
+    The API declares no catch-all `default` response, so the schema says exactly which statuses
+    a client must handle; schemathesis checks the live API against it. 422 is declared by
+    flask-smorest itself wherever request arguments are parsed.
+    """
+
+    def decorate(func):
+        for code in sorted({400, 401, 503, *codes}):
+            func = blp.alt_response(code, schema=ErrorSchema, description=ERROR_REASONS[code])(func)
+        return func
+
+    return decorate
+
+
+class JsonBoolean(fields.Boolean):
+    """JSON true or false only; marshmallow's Boolean also takes 0, 1, "yes", "on"..., which
+    the OpenAPI document (type: boolean) does not allow, so a client could not rely on it."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        # Checked by type: 0 == False and 1 == True, so a set of allowed values would not do.
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
 
 
 def abort_with_field_errors(problems, message: str) -> None:

@@ -3,7 +3,7 @@
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from emergency.api.common import api_user
+from emergency.api.common import api_user, errors
 
 blp = Blueprint("api_me", __name__, url_prefix="/api/v1/me", description="The current user")
 
@@ -20,6 +20,7 @@ class MeSchema(Schema):
 
 
 @blp.route("")
+@errors(blp)
 @blp.response(200, MeSchema)
 def me():
     """Return the user who owns the API token."""

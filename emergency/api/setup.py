@@ -30,6 +30,9 @@ def init_api(app: Flask, api) -> None:
         "security": [{"bearerAuth": []}],
         "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
     })
+    # No catch-all `default` response: each operation declares the statuses it really answers
+    # (emergency.api.common.errors), so clients and schemathesis can hold the API to them.
+    api.DEFAULT_ERROR_RESPONSE_NAME = None
     api.init_app(app)
     from emergency.api.me import blp as me_blp
     from emergency.compliance.api import blp as compliance_blp

@@ -7,7 +7,7 @@ from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from emergency.api.common import api_user
+from emergency.api.common import api_user, errors
 from emergency.auth.scoping import region_clause, unit_clause
 from emergency.clock import china_today
 from emergency.compliance.facts import STATUS_URGENCY
@@ -75,6 +75,7 @@ def _target(args, user) -> tuple[Region | None, list[int] | None]:
 
 
 @blp.route("")
+@errors(blp, 404)
 @blp.arguments(ComplianceQuerySchema, location="query")
 @blp.response(200, ComplianceSchema)
 def compliance(args):

@@ -4,7 +4,7 @@ from flask import abort, send_file, url_for
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from emergency.api.common import api_user
+from emergency.api.common import api_user, errors
 from emergency.audit.services import record_event
 from emergency.auth.scoping import get_scoped_or_404
 from emergency.database import mark_write_request
@@ -37,6 +37,7 @@ class DocumentSchema(Schema):
 
 
 @blp.route("/<int:document_id>")
+@errors(blp, 404)
 @blp.response(200, DocumentSchema)
 def get_document(document_id: int):
     """Return the metadata of one document in the caller's scope."""
@@ -44,9 +45,14 @@ def get_document(document_id: int):
 
 
 @blp.route("/<int:document_id>/content")
+@errors(blp, 404)
 @blp.response(200, {"type": "string", "format": "binary"}, content_type="application/octet-stream",
               description="The stored file, as an attachment named as it was uploaded "
                           "(RFC 5987 filename*).")
+# The file goes out with the type established from its content, not always octet-stream.
+@blp.doc(responses={"200": {"content": {
+    mimetype: {"schema": {"type": "string", "format": "binary"}}
+    for mimetype in sorted(set(MIMETYPES.values()))}}})
 def document_content(document_id: int):
     """Send the file of a document; every download is audited."""
     mark_write_request()  # the download is audited

@@ -21,8 +21,13 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from webargs.flaskparser import abort as webargs_abort
 
-from emergency.api.common import SelectPage, abort_with_field_errors, api_user, refuse
-from emergency.api.common import forbidden as _forbidden
+from emergency.api.common import (
+    SelectPage,
+    abort_with_field_errors,
+    api_user,
+    errors,
+    refuse,
+)
 from emergency.api.common import require_manage as _require_manage
 from emergency.api.common import require_office as _require_office
 from emergency.auth.scoping import get_scoped_or_404, scoped
@@ -394,6 +399,7 @@ def _year_clause(year: int):
 # --- Drills ------------------------------------------------------------------------------------
 
 @blp.route("/drills")
+@errors(blp)
 @blp.arguments(DrillQuerySchema, location="query")
 @blp.response(200, DrillSchema(many=True))
 @blp.paginate(SelectPage)
@@ -412,6 +418,7 @@ def list_drills(args):
 
 
 @blp.route("/drills", methods=["POST"])
+@errors(blp, 403, 409)
 @blp.arguments(DrillCreateSchema)
 @blp.response(201, DrillDetailSchema)
 def create_drill(body):
@@ -434,6 +441,7 @@ def create_drill(body):
 
 
 @blp.route("/drills/<int:drill_id>")
+@errors(blp, 404)
 @blp.response(200, DrillDetailSchema)
 def get_drill(drill_id: int):
     """Return one drill with its record documents, what is missing and its change history."""
@@ -441,6 +449,7 @@ def get_drill(drill_id: int):
 
 
 @blp.route("/drills/<int:drill_id>", methods=["PATCH"])
+@errors(blp, 403, 404, 409)
 @blp.arguments(DrillPatchSchema)
 @blp.response(200, DrillDetailSchema)
 def patch_drill(body, drill_id: int):
@@ -459,6 +468,7 @@ def patch_drill(body, drill_id: int):
 
 
 @blp.route("/drills/<int:drill_id>/reschedule", methods=["POST"])
+@errors(blp, 403, 404, 409)
 @blp.arguments(RescheduleSchema)
 @blp.response(200, DrillDetailSchema)
 def reschedule_drill(body, drill_id: int):
@@ -474,6 +484,7 @@ def reschedule_drill(body, drill_id: int):
 
 
 @blp.route("/drills/<int:drill_id>/cancel", methods=["POST"])
+@errors(blp, 403, 404, 409)
 @blp.arguments(CancelSchema)
 @blp.response(200, DrillDetailSchema)
 def cancel_drill(body, drill_id: int):
@@ -488,6 +499,7 @@ def cancel_drill(body, drill_id: int):
 
 
 @blp.route("/drills/<int:drill_id>/held", methods=["POST"])
+@errors(blp, 403, 404, 409)
 @blp.arguments(HeldSchema)
 @blp.response(200, DrillDetailSchema)
 def record_held(body, drill_id: int):
@@ -503,6 +515,7 @@ def record_held(body, drill_id: int):
 
 
 @blp.route("/units/<int:unit_id>/drill-plan")
+@errors(blp, 404)
 @blp.arguments(DrillPlanQuerySchema, location="query")
 @blp.response(200, DrillPlanSchema)
 def drill_plan(args, unit_id: int):
@@ -559,6 +572,7 @@ def _coverage_item(obligation) -> dict:
 # --- Drill documents ---------------------------------------------------------------------------
 
 @blp.route("/drills/<int:drill_id>/documents")
+@errors(blp, 404)
 @blp.response(200, DrillDocumentSchema(many=True))
 def list_drill_documents(drill_id: int):
     """List the record documents of a drill (scheme, script, reports, photos, sign-in sheets)."""
@@ -568,6 +582,7 @@ def list_drill_documents(drill_id: int):
 
 
 @blp.route("/drills/<int:drill_id>/documents", methods=["POST"])
+@errors(blp, 403, 404, 409, 413)
 @blp.arguments(DrillDocumentFormSchema, location="form")
 @blp.arguments(FileSchema, location="files")
 @blp.response(201, DrillDocumentSchema)
@@ -590,6 +605,7 @@ def upload_drill_document(form, files, drill_id: int):
 # --- Corrective actions ------------------------------------------------------------------------
 
 @blp.route("/drills/<int:drill_id>/actions")
+@errors(blp, 404)
 @blp.response(200, ActionSchema(many=True))
 def list_actions(drill_id: int):
     """List the corrective actions raised from a drill, by due date."""
@@ -599,6 +615,7 @@ def list_actions(drill_id: int):
 
 
 @blp.route("/drills/<int:drill_id>/actions", methods=["POST"])
+@errors(blp, 403, 404, 409)
 @blp.arguments(ActionSchema)
 @blp.response(201, ActionSchema)
 def create_action(body, drill_id: int):
@@ -620,6 +637,7 @@ def create_action(body, drill_id: int):
 
 
 @blp.route("/actions/<int:action_id>")
+@errors(blp, 404)
 @blp.response(200, ActionSchema)
 def get_action(action_id: int):
     """Return one corrective action with its evidence and history."""
@@ -627,6 +645,7 @@ def get_action(action_id: int):
 
 
 @blp.route("/actions/<int:action_id>/documents", methods=["POST"])
+@errors(blp, 403, 404, 409, 413)
 @blp.arguments(EvidenceFormSchema, location="form")
 @blp.arguments(FileSchema, location="files")
 @blp.response(201, DrillDocumentSchema)
@@ -643,6 +662,7 @@ def upload_evidence(form, files, action_id: int):
 
 
 @blp.route("/actions/<int:action_id>/close", methods=["POST"])
+@errors(blp, 403, 404, 409)
 @blp.arguments(CloseSchema)
 @blp.response(200, ActionSchema)
 def close_action(body, action_id: int):
@@ -655,6 +675,7 @@ def close_action(body, action_id: int):
 
 
 @blp.route("/actions/<int:action_id>/verify", methods=["POST"])
+@errors(blp, 403, 404, 409)
 @blp.response(200, ActionSchema)
 def verify_action(action_id: int):
     """Confirm a closed action (office staff only)."""
@@ -665,6 +686,7 @@ def verify_action(action_id: int):
 
 
 @blp.route("/actions/<int:action_id>/reopen", methods=["POST"])
+@errors(blp, 403, 404, 409)
 @blp.arguments(ReopenSchema)
 @blp.response(200, ActionSchema)
 def reopen_action(body, action_id: int):

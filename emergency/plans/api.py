@@ -14,8 +14,14 @@ from sqlalchemy.orm.exc import StaleDataError
 from webargs.flaskparser import FlaskParser
 from webargs.flaskparser import abort as webargs_abort
 
-from emergency.api.common import SelectPage, abort_with_field_errors, api_user, refuse
-from emergency.api.common import forbidden as _forbidden
+from emergency.api.common import (
+    JsonBoolean,
+    SelectPage,
+    abort_with_field_errors,
+    api_user,
+    errors,
+    refuse,
+)
 from emergency.api.common import require_manage as _require_manage
 from emergency.api.common import require_office as _require_office
 from emergency.auth.scoping import get_scoped_or_404, scoped
@@ -23,13 +29,13 @@ from emergency.clock import china_today
 from emergency.compliance.services import load_calendar
 from emergency.documents.api import DocumentSchema
 from emergency.documents.messages import rejection_message
-from emergency.documents.models import DocType, Document
-from emergency.plans.checklist import PLAN_DOC_TYPES
+from emergency.documents.models import Document
 from emergency.documents.services import Owner, RejectedFile, discard_files, save_upload
 from emergency.documents.sniff import RejectReason
 from emergency.extensions import db
 from emergency.messages import problem_message
 from emergency.plans import filing, queries, revisions, services
+from emergency.plans.checklist import PLAN_DOC_TYPES
 from emergency.plans.models import (
     Evaluation,
     EvaluationConclusion,
@@ -146,7 +152,7 @@ class VersionFieldsSchema(Schema):
     issued_on = fields.Date(required=True, metadata={"description": "印发/公布日期 (YYYY-MM-DD)"})
     signer_role = fields.String(required=True, validate=validate.OneOf(SIGNER_ROLES))
     change_summary = fields.String(allow_none=True, load_default=None)
-    is_major = fields.Boolean(load_default=True)
+    is_major = JsonBoolean(load_default=True)
 
 
 class PlanCreateSchema(PlanFieldsSchema, VersionFieldsSchema):
@@ -257,11 +263,18 @@ class EvaluationSchema(Schema):
         return DocumentSchema(many=True).dump(documents)
 
 
-class RevisionSchema(Schema):
-    id = fields.Integer(dump_only=True)
-    plan_id = fields.Integer(dump_only=True)
+class RevisionCreateSchema(Schema):
     trigger = fields.String(required=True, validate=validate.OneOf(MANUAL_TRIGGERS))
     note = fields.String(allow_none=True, load_default=None)
+
+
+class RevisionSchema(Schema):
+    """A revision item as answered: it may also come from an evaluation (trigger `evaluation`)."""
+
+    id = fields.Integer()
+    plan_id = fields.Integer()
+    trigger = fields.String(metadata={"enum": [t.value for t in RevisionTrigger]})
+    note = fields.String(allow_none=True)
     raised_on = fields.Date(dump_only=True)
     raised_by_id = fields.Integer(dump_only=True, allow_none=True)
     evaluation_id = fields.Integer(dump_only=True, allow_none=True)
@@ -307,6 +320,7 @@ def _locked_version(version_id: int) -> PlanVersion:
 # --- Plans -------------------------------------------------------------------------------------
 
 @blp.route("")
+@errors(blp)
 @blp.arguments(PlanQuerySchema, location="query")
 @blp.response(200, PlanSchema(many=True))
 @blp.paginate(SelectPage)
@@ -317,6 +331,7 @@ def list_plans(args):
 
 
 @blp.route("", methods=["POST"])
+@errors(blp, 403, 409)
 @blp.arguments(PlanCreateSchema)
 @blp.response(201, PlanSchema)
 def create_plan(body):
@@ -344,6 +359,7 @@ def create_plan(body):
 
 
 @blp.route("/<int:plan_id>")
+@errors(blp, 404)
 @blp.response(200, PlanSchema)
 def get_plan(plan_id: int):
     """Return one plan in the caller's scope."""
@@ -351,6 +367,7 @@ def get_plan(plan_id: int):
 
 
 @blp.route("/<int:plan_id>", methods=["PATCH"])
+@errors(blp, 403, 404, 409)
 @blp.arguments(PlanPatchSchema)
 @blp.response(200, PlanSchema)
 def patch_plan(body, plan_id: int):
@@ -378,6 +395,7 @@ def patch_plan(body, plan_id: int):
 
 
 @blp.route("/<int:plan_id>/versions")
+@errors(blp, 404)
 @blp.response(200, VersionSchema(many=True))
 def list_versions(plan_id: int):
     """List every version of a plan, newest first, with checklist, documents and filing history."""
@@ -387,6 +405,7 @@ def list_versions(plan_id: int):
 
 
 @blp.route("/<int:plan_id>/versions", methods=["POST"])
+@errors(blp, 403, 404, 409)
 @blp.arguments(VersionFieldsSchema)
 @blp.response(201, VersionSchema)
 def create_version(body, plan_id: int):
@@ -403,6 +422,7 @@ def create_version(body, plan_id: int):
 
 
 @blp.route("/<int:plan_id>/evaluations")
+@errors(blp, 404)
 @blp.response(200, EvaluationSchema(many=True))
 def list_evaluations(plan_id: int):
     """List a plan's evaluations, newest first."""
@@ -412,6 +432,7 @@ def list_evaluations(plan_id: int):
 
 
 @blp.route("/<int:plan_id>/evaluations", methods=["POST"])
+@errors(blp, 403, 404, 409)
 @blp.arguments(EvaluationSchema)
 @blp.response(201, EvaluationSchema)
 def create_evaluation(body, plan_id: int):
@@ -432,6 +453,7 @@ def create_evaluation(body, plan_id: int):
 
 
 @blp.route("/<int:plan_id>/revisions")
+@errors(blp, 404)
 @blp.response(200, RevisionSchema(many=True))
 def list_revisions(plan_id: int):
     """List a plan's revision items, newest first; open ones have no `closed_on`."""
@@ -441,7 +463,8 @@ def list_revisions(plan_id: int):
 
 
 @blp.route("/<int:plan_id>/revisions", methods=["POST"])
-@blp.arguments(RevisionSchema)
+@errors(blp, 403, 404, 409)
+@blp.arguments(RevisionCreateSchema)
 @blp.response(201, RevisionSchema)
 def create_revision(body, plan_id: int):
     """Open a revision item because something the plan depends on changed."""
@@ -462,6 +485,7 @@ def create_revision(body, plan_id: int):
 # --- Versions, documents and filing ------------------------------------------------------------
 
 @versions_blp.route("/<int:version_id>")
+@errors(versions_blp, 404)
 @versions_blp.response(200, VersionSchema)
 def get_version(version_id: int):
     """Return one version with its filing deadline, checklist, documents and filing history."""
@@ -469,6 +493,7 @@ def get_version(version_id: int):
 
 
 @versions_blp.route("/<int:version_id>/documents", methods=["POST"])
+@errors(versions_blp, 403, 404, 409, 413)
 @versions_blp.arguments(DocumentFormSchema, location="form")
 @versions_blp.arguments(DocumentFileSchema, location="files")
 @versions_blp.response(201, DocumentSchema)
@@ -506,6 +531,7 @@ def upload_document(form, files, version_id: int):
 
 
 @versions_blp.route("/<int:version_id>/submit", methods=["POST"])
+@errors(versions_blp, 403, 404, 409)
 @versions_blp.response(200, VersionSchema)
 def submit(version_id: int):
     """Submit a version for filing; 409 while required documents are missing or in a wrong state."""
@@ -520,6 +546,7 @@ def submit(version_id: int):
 
 
 @versions_blp.route("/<int:version_id>/file", methods=["POST"])
+@errors(versions_blp, 403, 404, 409)
 @versions_blp.response(200, VersionSchema)
 def file(version_id: int):
     """File a submitted version and give it a filing number (office staff only)."""
@@ -534,6 +561,7 @@ def file(version_id: int):
 
 
 @versions_blp.route("/<int:version_id>/return", methods=["POST"])
+@errors(versions_blp, 403, 404, 409)
 @versions_blp.arguments(ReturnSchema)
 @versions_blp.response(200, VersionSchema)
 def return_version(body, version_id: int):

@@ -3,7 +3,7 @@
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from emergency.api.common import SelectPage, api_user
+from emergency.api.common import SelectPage, api_user, errors
 from emergency.auth.scoping import get_scoped_or_404, scoped
 from emergency.regions.models import Region, RegionLevel
 
@@ -21,12 +21,14 @@ class RegionSchema(Schema):
 
 
 class RegionQuerySchema(Schema):
-    parent_id = fields.Integer(validate=validate.Range(min=1))
+    # Ids are 32-bit: a larger number is a 422 here, not an overflow in the database driver.
+    parent_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
     level = fields.String(validate=validate.OneOf([lvl.value for lvl in RegionLevel]))
     code = fields.String(validate=validate.Length(max=12))
 
 
 @blp.route("")
+@errors(blp)
 @blp.arguments(RegionQuerySchema, location="query")
 @blp.response(200, RegionSchema(many=True))
 @blp.paginate(SelectPage)
@@ -43,6 +45,7 @@ def list_regions(args):
 
 
 @blp.route("/<int:region_id>")
+@errors(blp, 404)
 @blp.response(200, RegionSchema)
 def get_region(region_id: int):
     """Return one region in the caller's scope."""

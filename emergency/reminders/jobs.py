@@ -57,11 +57,14 @@ def send_outbox(now: datetime, *, max_rounds: int = 20) -> dict:
         envelopes = [e for e in (outbox.prepare(i, now) for i in ids) if e is not None]
         totals["cancelled_or_dead"] += len(ids) - len(envelopes)
         db.session.commit()
-        outcomes = outbox.deliver(envelopes, smtp)  # no transaction is open during SMTP
-        for outcome in outcomes:
+        outcomes = []
+        # No transaction is open during SMTP. Each outcome is committed as soon as the server
+        # answers: a sender killed midway then resends only the message in flight.
+        for outcome in outbox.deliver(envelopes, smtp):
             outbox.record(outcome, now)
+            db.session.commit()
+            outcomes.append(outcome)
             totals[outcome.result] += 1
-        db.session.commit()
         # A full batch means more may wait; trouble with the server waits for the next run.
         if len(ids) < batch or any(o.result == "transient" for o in outcomes):
             break

@@ -7,6 +7,7 @@ smtplib waits for the server.
 import logging
 import secrets
 import smtplib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.headerregistry import Address
@@ -192,40 +193,45 @@ def _connect(settings: dict) -> smtplib.SMTP:
     return smtp
 
 
-def deliver(envelopes: list[Envelope], settings: dict) -> list[Outcome]:
-    """Send the envelopes over one SMTP connection; never touches the database.
+def deliver(envelopes: list[Envelope], settings: dict) -> Iterator[Outcome]:
+    """Send the envelopes over one SMTP connection, yielding each outcome as the server answers.
 
-    A connection that cannot be opened fails the whole round (transient); one that breaks
-    midway fails the message in flight and leaves the rest untried for the next round.
+    Never touches the database; the caller records each outcome before the next message goes
+    out, so a sender killed midway resends at most the one message in flight (SMTP may have
+    accepted it), not every message of the batch. A connection that cannot be opened fails the
+    whole round (transient); one that breaks midway fails the message in flight and leaves the
+    rest untried for the next round.
     """
     if not envelopes:
-        return []
+        return
     try:
         smtp = _connect(settings)
     except OSError as error:  # smtplib's errors are OSErrors too
         text = _classify(error)[1]
-        return [Outcome(e.outbox_id, "transient", text) for e in envelopes]
-    outcomes = []
+        for envelope in envelopes:
+            yield Outcome(envelope.outbox_id, "transient", text)
+        return
     try:
         for index, envelope in enumerate(envelopes):
             try:
                 smtp.send_message(envelope.message, to_addrs=[envelope.to_addr])
-                outcomes.append(Outcome(envelope.outbox_id, "sent"))
+                outcome = Outcome(envelope.outbox_id, "sent")
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as error:
                 # The server answered: the connection is still good for the next message.
-                outcomes.append(Outcome(envelope.outbox_id, *_classify(error)))
+                outcome = Outcome(envelope.outbox_id, *_classify(error))
             except OSError as error:
                 # Timeout, reset or disconnect: nothing more can go over this connection.
-                outcomes.append(Outcome(envelope.outbox_id, "transient", _classify(error)[1]))
-                outcomes += [Outcome(e.outbox_id, "untried") for e in envelopes[index + 1:]]
                 # No polite QUIT: a hung server would hold us for another full timeout.
                 smtp.close()
-                return outcomes
-    except BaseException:
+                yield Outcome(envelope.outbox_id, "transient", _classify(error)[1])
+                for rest in envelopes[index + 1:]:
+                    yield Outcome(rest.outbox_id, "untried")
+                return
+            yield outcome
+    except BaseException:  # includes GeneratorExit when the caller stops early
         smtp.close()
         raise
     _quit(smtp)
-    return outcomes
 
 
 def _quit(smtp: smtplib.SMTP) -> None:

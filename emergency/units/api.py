@@ -6,12 +6,18 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from emergency.api.common import SelectPage, abort_with_field_errors, api_user
+from emergency.api.common import (
+    JsonBoolean,
+    SelectPage,
+    abort_with_field_errors,
+    api_user,
+    errors,
+)
 from emergency.auth.models import User
 from emergency.auth.scoping import get_scoped_or_404
 from emergency.extensions import db
-from emergency.units import queries, services
 from emergency.messages import problem_message
+from emergency.units import queries, services
 from emergency.units.models import RiskTag, Unit, UnitKind
 
 blp = Blueprint("api_units", __name__, url_prefix="/api/v1/units", description="Units")
@@ -37,7 +43,7 @@ class UnitSchema(Schema):
                                       validate=validate.OneOf([1, 2, 3]))
     address = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
     phone = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=30))
-    is_active = fields.Boolean(load_default=True)
+    is_active = JsonBoolean(load_default=True)
     version = fields.Integer(dump_only=True)
     created_at = fields.AwareDateTime(dump_only=True)
     updated_at = fields.AwareDateTime(dump_only=True)
@@ -76,6 +82,7 @@ def _save_or_422(data: services.UnitData, existing: Unit | None = None) -> None:
 
 
 @blp.route("")
+@errors(blp)
 @blp.arguments(UnitQuerySchema, location="query")
 @blp.response(200, UnitSchema(many=True))
 @blp.paginate(SelectPage)
@@ -86,6 +93,7 @@ def list_units(args):
 
 
 @blp.route("", methods=["POST"])
+@errors(blp, 403)
 @blp.arguments(UnitSchema)
 @blp.response(201, UnitSchema)
 def create_unit(body):
@@ -100,6 +108,7 @@ def create_unit(body):
 
 
 @blp.route("/<int:unit_id>")
+@errors(blp, 404)
 @blp.response(200, UnitSchema)
 def get_unit(unit_id: int):
     """Return one unit in the caller's scope."""
@@ -107,6 +116,7 @@ def get_unit(unit_id: int):
 
 
 @blp.route("/<int:unit_id>", methods=["PATCH"])
+@errors(blp, 403, 404, 409)
 @blp.arguments(UnitPatchSchema(partial=PATCHABLE))
 @blp.response(200, UnitSchema)
 def patch_unit(body, unit_id: int):
@@ -130,6 +140,7 @@ def patch_unit(body, unit_id: int):
 
 
 @blp.route("/<int:unit_id>", methods=["DELETE"])
+@errors(blp, 403, 404, 409)
 @blp.response(204)
 def delete_unit(unit_id: int):
     """Delete a unit that has no liaison accounts."""
