@@ -1,13 +1,16 @@
 """The audit log for administrators: read-only, filterable."""
 
+import json
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from emergency.audit.models import AuditEntry
+from emergency.exports import export_response, require_format
 from emergency.extensions import db
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -36,6 +39,13 @@ def list_entries():
     if not current_user.is_admin:
         abort(403)
     args = request.args
+    page = db.paginate(_entry_query(args), page=max(_number(args.get("page")) or 1, 1),
+                       per_page=100, error_out=False)
+    return render_template("audit/list.html", page=page, args=args)
+
+
+def _entry_query(args):
+    """The entries matching the list's filters, newest first."""
     stmt = select(AuditEntry).order_by(AuditEntry.id.desc())
     if args.get("username"):
         stmt = stmt.where(AuditEntry.username == args["username"].strip())
@@ -50,6 +60,21 @@ def list_entries():
         stmt = stmt.where(AuditEntry.at >= datetime.combine(day_from, time(), CHINA))
     if day_to:
         stmt = stmt.where(AuditEntry.at < datetime.combine(day_to + timedelta(days=1), time(), CHINA))
-    page = db.paginate(stmt, page=max(_number(args.get("page")) or 1, 1), per_page=100,
-                       error_out=False)
-    return render_template("audit/list.html", page=page, args=args)
+    return stmt
+
+
+@bp.route("/export.<fmt>")
+@login_required
+def export(fmt: str):
+    """Download the filtered audit log, XLSX or CSV (administrators)."""
+    require_format(fmt)
+    if not current_user.is_admin:
+        abort(403)
+    entries = db.session.execute(_entry_query(request.args)).scalars()
+    headers = [_("Time"), _("User"), _("Action"), _("Object type"), _("Object ID"), _("Object"),
+               _("IP"), _("Changes")]
+    rows = ([e.at, e.username or "", e.action, e.object_type or "", e.object_id,
+             e.object_label or "", e.ip or "",
+             json.dumps(e.changes, ensure_ascii=False, default=str) if e.changes else ""]
+            for e in entries)
+    return export_response(fmt, _("Audit log"), headers, rows, _("Audit log"))

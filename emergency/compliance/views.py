@@ -13,7 +13,7 @@ from emergency.compliance import queries
 from emergency.compliance.display import subject_label
 from emergency.compliance.labels import OBLIGATION_KINDS, STATUSES
 from emergency.compliance.settings import assessment_settings
-from emergency.exports import export_response
+from emergency.exports import export_response, require_format
 from emergency.extensions import db
 from emergency.regions.services import region_choices
 from emergency.units.models import Unit
@@ -90,8 +90,7 @@ def list_obligations():
 @login_required
 def export(fmt: str):
     """Download the filtered obligations as XLSX or CSV."""
-    if fmt not in ("xlsx", "csv"):
-        abort(404)
+    require_format(fmt)
     today, filters = china_today(), _filters()
     if filters.as_of and filters.as_of != today:
         rows = queries.live_rows(current_user, filters, filters.as_of)
@@ -102,3 +101,32 @@ def export(fmt: str):
     data = [[unit.name, region.name, o.rule_code, str(OBLIGATION_KINDS.get(o.kind, o.kind)), subject_label(o),
              o.due_on, str(STATUSES.get(o.status, o.status)), o.citation] for o, unit, region in rows]
     return export_response(fmt, _("Compliance"), headers, data, _("Compliance"))
+
+
+@bp.route("/rules/export.<fmt>")
+@login_required
+def rules_export(fmt: str):
+    """Download the rule table (office staff and administrators), XLSX or CSV."""
+    from sqlalchemy import select
+
+    from emergency.compliance.models import Rule
+    from emergency.labels import PLAN_CATEGORIES, RISK_TAGS, UNIT_KINDS
+
+    require_format(fmt)
+    if not current_user.can_edit:
+        abort(403)
+
+    def names(codes, labels) -> str:
+        return "、".join(str(labels.get(code, code)) for code in codes or [])
+
+    headers = [_("Code"), _("Title"), _("Obligation"), _("Applies to"), _("Risk tags"),
+               _("Plan categories"), _("Every N months"), _("Deadline (days)"),
+               _("Times per period"), _("Period"), _("Citation"), _("National law"),
+               _("Valid from"), _("Valid until"), _("Status")]
+    rows = ([r.code, r.title, str(OBLIGATION_KINDS.get(r.kind, r.kind)),
+             names(r.unit_kinds, UNIT_KINDS) or _("all units"), names(r.tags_any, RISK_TAGS),
+             names(r.plan_categories, PLAN_CATEGORIES), r.interval_months, r.deadline_days,
+             r.per_period, r.period or "", r.citation, _("Yes") if r.is_national else _("No"),
+             r.effective_from, r.effective_to, _("Active") if r.is_active else _("Inactive")]
+            for r in db.session.scalars(select(Rule).order_by(Rule.code, Rule.id)))
+    return export_response(fmt, _("Rules"), headers, rows, _("Rules"))

@@ -1,19 +1,22 @@
 """Corrective action (整改项) steps on the drill page: add, close with evidence, verify, reopen."""
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from emergency.auth.scoping import get_scoped_or_404
+from emergency.auth.scoping import get_scoped_or_404, scoped
 from emergency.clock import china_today
 from emergency.documents.messages import rejection_message
 from emergency.documents.models import DocType
 from emergency.documents.services import Owner, RejectedFile, discard_files, save_upload
-from emergency.drills import actions
+from emergency.drills import actions, queries
 from emergency.drills.forms import ActionForm, CloseActionForm, ReopenForm
 from emergency.drills.models import ActionStatus, CorrectiveAction, Drill, DrillStatus
 from emergency.drills.views import bp, drill_page, problem_status, refuse_state
+from emergency.exports import export_response, numbered, require_format
 from emergency.extensions import db
+from emergency.labels import ACTION_STATUSES
+from emergency.units.models import Unit
 from emergency.plans.views import apply_problems, require_manage
 from emergency.problems import ProblemsError
 
@@ -140,3 +143,29 @@ def reopen_action(action_id: int):
         return _page_of(action_id, problem_status(error.problems), reopen_forms={action_id: form})
     flash(_("The corrective action was sent back to the unit."), "success")
     return _back(action)
+
+
+@bp.route("/actions/export.<fmt>")
+@login_required
+def export_actions(fmt: str):
+    """Download the corrective actions of the drills listed with the current filters
+    (region, unit kind, form, period; ?action_status=open|closed|verified narrows them)."""
+    require_format(fmt)
+    filters = queries.DrillFilters.from_args(request.args)
+    drill_ids = queries._filtered(current_user, filters, china_today()).with_only_columns(Drill.id)
+    stmt = (scoped(CorrectiveAction, current_user).join(CorrectiveAction.drill).join(Drill.unit)
+            .where(CorrectiveAction.drill_id.in_(drill_ids))
+            .order_by(CorrectiveAction.due_on, Unit.name, CorrectiveAction.id))
+    status = request.args.get("action_status") or ""
+    if status in set(ActionStatus):
+        stmt = stmt.where(CorrectiveAction.status == status)
+    found = db.session.scalars(stmt).all()
+    headers = [_("No."), _("Unit"), _("Unified social credit code / school code"), _("Region"),
+               _("Drill"), _("Date held"), _("Corrective action"), _("Description"), _("Owner"),
+               _("Due date"), _("Status"), _("Closed on"), _("Closing note"), _("Verified on")]
+    rows = ([a.drill.unit.name, a.drill.unit.identifier or "", a.drill.unit.region.name,
+             a.drill.title, a.drill.held_on, a.title, a.description or "", a.owner, a.due_on,
+             str(ACTION_STATUSES.get(a.status, a.status)), a.closed_on, a.closing_note or "",
+             a.verified_on] for a in found)
+    return export_response(fmt, _("Corrective actions"), headers, numbered(rows),
+                           _("Corrective actions"))

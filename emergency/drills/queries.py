@@ -6,7 +6,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
@@ -23,14 +22,6 @@ from emergency.drills.models import (
     DrillStatus,
 )
 from emergency.extensions import db
-from emergency.labels import (
-    DOC_TYPES,
-    DRILL_FORMS,
-    DRILL_PURPOSES,
-    DRILL_SCOPES,
-    DRILL_STATUSES,
-    UNIT_KINDS,
-)
 from emergency.plans.models import Plan
 from emergency.regions.models import Region
 from emergency.units.models import SCHOOL_KINDS, Unit
@@ -249,31 +240,7 @@ def month_grid(user, filters: DrillFilters, today: date) -> tuple[date, list[lis
     return first, weeks
 
 
-def export_rows(drills: list[Drill]):
-    """Return headers and rows of the drill register (演练台账) in the current language."""
-    headers = [_("Unit"), _("Unit kind"), _("Region"), _("Drill"), _("Plans"), _("Drill form"),
-               _("Drill scope"), _("Drill purpose"), _("Status"), _("Planned date"), _("Date held"),
-               _("Duration (minutes)"), _("Participants"), _("Evacuation time (seconds)"),
-               _("Reported to the regulator on"), _("Missing documents"),
-               _("Corrective actions"), _("Corrective actions not verified"),
-               _("Cancellation reason")]
-    present, actions, open_actions = _register_facts([d.id for d in drills])
-    rows = []
-    for d in drills:
-        missing = ([t for t in REQUIRED_DRILL_DOCUMENTS if t not in present[d.id]]
-                   if d.status == DrillStatus.HELD else [])
-        rows.append([d.unit.name, str(UNIT_KINDS.get(d.unit.kind, "")), d.unit.region.name, d.title,
-                     "；".join(p.title for p in d.plans), str(DRILL_FORMS.get(d.form, d.form)),
-                     str(DRILL_SCOPES.get(d.scope, d.scope)),
-                     str(DRILL_PURPOSES.get(d.purpose, d.purpose)),
-                     str(DRILL_STATUSES.get(d.status, d.status)), d.planned_on, d.held_on,
-                     d.duration_minutes, d.participants, d.evacuation_seconds, d.reported_on,
-                     "、".join(str(DOC_TYPES[t]) for t in missing), actions[d.id],
-                     open_actions[d.id], d.cancel_reason])
-    return headers, rows
-
-
-def _register_facts(ids: list[int]):
+def register_facts(ids: list[int]):
     """Return the document types, action counts and open action counts of drills, in bulk."""
     present, actions, open_actions = defaultdict(set), defaultdict(int), defaultdict(int)
     for chunk in range(0, len(ids), 5000):

@@ -1,4 +1,4 @@
-"""`flask import units|plans FILE [--dry-run]`: the web import from the command line.
+"""`flask import units|plans|drills FILE [--dry-run]`: the web import from the command line.
 
 Row messages are in the CLI language (EMERGENCY_LOCALE or --lang, Chinese by default); the
 frame is English like the other commands. Progress goes to stderr every 1000 rows.
@@ -21,7 +21,8 @@ from emergency.imports import services
 from emergency.imports.report import ImportReport, RowResult
 
 import_cli = AppGroup("import",
-                      help="Import units or existing plans from a spreadsheet (XLSX or CSV).")
+                      help="Import units, existing plans or past drills from a spreadsheet "
+                           "(XLSX or CSV).")
 
 #: The command line acts with full scope unless --user names an account.
 CLI_ACTOR = SimpleNamespace(id=None, username="cli", role=Role.ADMIN, is_active=True,
@@ -133,3 +134,4 @@ def _register(kind: str, help_text: str) -> None:
 
 _register("units", "Import units and liaison accounts (template: 单位及联络员导入模板.xlsx).")
 _register("plans", "Import an existing plan register (template: 预案台账导入模板.xlsx).")
+_register("drills", "Import past drills (template: 演练台账导入模板.xlsx).")

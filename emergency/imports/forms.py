@@ -7,7 +7,8 @@ from wtforms import BooleanField, HiddenField, SelectField
 
 from emergency.form_helpers import choices
 
-KIND_LABELS = {"units": _l("Units and liaisons"), "plans": _l("Existing plans (plan register)")}
+KIND_LABELS = {"units": _l("Units and liaisons"), "plans": _l("Existing plans (plan register)"),
+               "drills": _l("Past drills (drill register)")}
 
 
 class UploadForm(FlaskForm):

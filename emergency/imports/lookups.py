@@ -50,6 +50,13 @@ SIGNER_SYNONYMS = {"principal": ("主要负责人", "主要领导", "负责人")
                    "deputy": ("分管负责人", "分管领导")}
 CONCLUSION_SYNONYMS = {"keep": ("继续适用", "适用", "无需修订", "不需修订"),
                        "revise": ("需要修订", "需修订", "修订")}
+DRILL_FORM_SYNONYMS = {"tabletop": ("桌面", "桌面演练", "桌面推演演练", "沙盘推演", "推演"),
+                       "live": ("实战", "实战演练", "实操", "实操演练", "现场演练", "实兵演练")}
+DRILL_SCOPE_SYNONYMS = {"single": ("单项", "专项演练", "单项演练"),
+                        "comprehensive": ("综合", "综合演练", "综合性演练")}
+DRILL_PURPOSE_SYNONYMS = {"inspection": ("检验", "检验性演练"),
+                          "demonstration": ("示范", "示范性演练", "观摩"),
+                          "research": ("研究", "研究性演练")}
 ASSESSMENT_SYNONYMS = {1: ("1", "一", "一类", "i", "第一类"), 2: ("2", "二", "二类", "ii", "第二类"),
                        3: ("3", "三", "三类", "iii", "第三类")}
 

@@ -13,22 +13,20 @@ from datetime import date
 
 from sqlalchemy import select
 
-from emergency.auth.scoping import is_visible, scoped
 from emergency.compliance.services import load_calendar
 from emergency.extensions import db
-from emergency.imports.cells import UnreadableDate, parse_date, rounded_number, text
+from emergency.imports.cells import text
 from emergency.imports.lookups import (
     CONCLUSION_SYNONYMS,
     HAZARD_SYNONYMS,
     PLAN_CATEGORY_SYNONYMS,
     SIGNER_SYNONYMS,
     Choices,
-    RegionIndex,
 )
-from emergency.imports.readers import Column, ImportRefused, RawRow, Table
+from emergency.imports.readers import Column, RawRow, Table
 from emergency.imports.report import RowResult, cell_message
-from emergency.imports.rows import RowErrors
-from emergency.imports.units import UNIT_COLUMNS
+from emergency.imports.rows import RowErrors, choice_cell, date_cell
+from emergency.imports.unitref import UNIT_REF_COLUMNS, UnitFinder
 from emergency.labels import EVALUATION_CONCLUSIONS, HAZARD_CLASSES, PLAN_CATEGORIES, SIGNER_ROLES
 from emergency.plans.filing import _after_filing
 from emergency.plans.models import (
@@ -52,16 +50,10 @@ from emergency.plans.services import (
     update_plan,
 )
 from emergency.problems import Problem
-from emergency.units.identifiers import normalise_identifier
 from emergency.units.models import Unit
 
-_REGION = next(column for column in UNIT_COLUMNS if column.key == "region")
 PLAN_COLUMNS = (
-    Column("unit_identifier", "单位统一社会信用代码/学校标识码", False,
-           ("统一社会信用代码/学校标识码", "统一社会信用代码", "学校标识码", "单位代码", "信用代码",
-            "代码", "unit code", "identifier"), as_text=True, width=26),
-    Column("unit_name", "单位名称", False, ("单位", "编制单位", "unit", "unit name"), width=30),
-    Column("region", "所属区划", False, _REGION.aliases, as_text=True, width=24),
+    *UNIT_REF_COLUMNS,
     Column("title", "预案名称", True, ("预案", "预案标题", "名称", "plan", "plan title", "title"),
            width=36),
     Column("category", "预案类别", True, ("预案类型", "类别", "category")),
@@ -110,9 +102,7 @@ class PlanImporter:
     columns = PLAN_COLUMNS
 
     def __init__(self, user, table: Table, today: date):
-        if "unit_identifier" not in table.positions and "unit_name" not in table.positions:
-            raise ImportRefused("missing_columns", columns=f"{PLAN_COLUMNS[0].header} / "
-                                                           f"{PLAN_COLUMNS[1].header}")
+        self.finder = UnitFinder(user, table)
         self.user = user
         self.table = table
         self.today = today
@@ -121,28 +111,27 @@ class PlanImporter:
         self.hazards = Choices(HAZARD_CLASSES, HAZARD_SYNONYMS)
         self.signers = Choices(SIGNER_ROLES, SIGNER_SYNONYMS)
         self.conclusions = Choices(EVALUATION_CONCLUSIONS, CONCLUSION_SYNONYMS)
-        self._regions = None
-        self.units: dict[tuple, tuple[int | None, str | None]] = {}
         self.plans: dict[tuple[int, str], _PlanState] = {}
         self.seen: dict[tuple, int] = {}
         self.numbers: dict[str, int] = {}
         self.accounts = []
 
     def prefetch(self, raws: list[RawRow]) -> None:
-        """Units are looked up once per distinct unit (see _unit); nothing to batch here."""
+        """Look up the unit codes of a chunk of rows together."""
+        self.finder.prefetch(raws)
 
     def handle(self, raw: RawRow, write: bool) -> RowResult:
         errors = RowErrors(raw, self.table, self.columns)
         values = raw.values
-        unit = self._unit(values, errors)
+        unit = self.finder.find(values, errors)
         title = " ".join((text(values.get("title")) or "").split())
-        category = self._choice(values, "category", self.categories, errors, required=True)
-        hazard = self._choice(values, "hazard_class", self.hazards, errors, required=True)
-        signer = self._choice(values, "signer_role", self.signers, errors) or SignerRole.PRINCIPAL
-        issued_on = self._date(values, "issued_on", errors)
-        filed_on = self._date(values, "filed_on", errors)
-        evaluated_on = self._date(values, "evaluated_on", errors)
-        conclusion = self._choice(values, "conclusion", self.conclusions, errors)
+        category = choice_cell(values, "category", self.categories, errors, required=True)
+        hazard = choice_cell(values, "hazard_class", self.hazards, errors, required=True)
+        signer = choice_cell(values, "signer_role", self.signers, errors) or SignerRole.PRINCIPAL
+        issued_on = date_cell(values, "issued_on", errors)
+        filed_on = date_cell(values, "filed_on", errors)
+        evaluated_on = date_cell(values, "evaluated_on", errors)
+        conclusion = choice_cell(values, "conclusion", self.conclusions, errors)
         number = text(values.get("filing_number"))
         label = title or ""
         if unit is None:
@@ -173,82 +162,6 @@ class PlanImporter:
         return RowResult(raw.number, action, row.plan.title, changes=changes)
 
     # -- cells ---------------------------------------------------------------------------------
-
-    def _choice(self, values, column_key, choices: Choices, errors: RowErrors, *,
-                required=False):
-        if errors.has(column_key):
-            return None
-        raw = text(values.get(column_key))
-        if raw is None:
-            if required:
-                errors.required(column_key)
-            return None
-        found = choices.get(raw)
-        if found is None:
-            errors.add(column_key, cell_message("unknown_choice", raw), raw)
-        return found
-
-    @staticmethod
-    def _date(values, column_key, errors: RowErrors) -> date | None:
-        if errors.has(column_key):
-            return None
-        try:
-            return parse_date(values.get(column_key))
-        except UnreadableDate as error:
-            errors.add(column_key, cell_message("unreadable_date", str(error)), str(error))
-            return None
-
-    def _regions_index(self) -> RegionIndex:
-        if self._regions is None:
-            self._regions = RegionIndex()
-        return self._regions
-
-    def _unit(self, values, errors: RowErrors) -> Unit | None:
-        raw_code = values.get("unit_identifier")
-        if rounded_number(raw_code) and not errors.has("unit_identifier"):
-            errors.add("unit_identifier", cell_message("number_rounded"), text(raw_code))
-            return None
-        code = normalise_identifier(text(raw_code)) or None
-        name = " ".join((text(values.get("unit_name")) or "").split())
-        region_text = text(values.get("region"))
-        if errors.has("unit_identifier", "unit_name", "region"):
-            return None
-        cache_key = (code, None, None) if code else (None, name, region_text)
-        if cache_key not in self.units:
-            self.units[cache_key] = self._find_unit(code, name, region_text)
-        unit_id, problem = self.units[cache_key]
-        if problem:
-            column_key = {"unknown_region": "region", "ambiguous_region": "region",
-                          "required": "unit_name"}.get(problem, "unit_identifier" if code
-                                                                else "unit_name")
-            if problem == "required":
-                errors.required(column_key)
-            else:
-                value = region_text if column_key == "region" else (code or name)
-                errors.add(column_key, cell_message(problem, value), value)
-            return None
-        return db.session.get(Unit, unit_id)
-
-    def _find_unit(self, code, name, region_text) -> tuple[int | None, str | None]:
-        if code:
-            unit = db.session.scalar(select(Unit).where(Unit.identifier == code))
-            if unit is None or not is_visible(unit, self.user):
-                return None, "unit_not_found"
-            return unit.id, None
-        if not name:
-            return None, "required"
-        stmt = scoped(Unit, self.user, select(Unit.id)).where(Unit.name == name)
-        if region_text:
-            region, problem = self._regions_index().resolve(region_text)
-            if problem:
-                return None, problem
-            stmt = stmt.where(Unit.region_id == region.id)
-        found = db.session.scalars(stmt.order_by(Unit.id).limit(2)).all()
-        if not found:
-            return None, "unit_not_found"
-        if len(found) > 1:
-            return None, "unit_ambiguous"
-        return found[0], None
 
     # -- checks --------------------------------------------------------------------------------
 

@@ -167,5 +167,13 @@ def cell_message(code: str, value: str | None = None) -> str:
         "filed_before_issued": _("The filing date cannot be before the issue date."),
         "filing_number_taken": _("This filing number is already used by another plan version."),
         "liaison_username_required": _("Enter a username to create a liaison account."),
+        "unknown_plan": _("This unit has no plan called %(value)s. Import or register the plan "
+                          "first, or correct its title.", value=value),
+        "unreadable_number": _("This number cannot be read: %(value)s. Write a whole number, "
+                               "e.g. 120.", value=value),
+        "unreadable_minutes": _("This duration cannot be read: %(value)s. Write the minutes, "
+                                "e.g. 90, or 1小时30分.", value=value),
+        "unreadable_seconds": _("This time cannot be read: %(value)s. Write the seconds, "
+                                "e.g. 200, or 3分20秒.", value=value),
     }
     return messages.get(code, code)

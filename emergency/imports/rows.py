@@ -1,10 +1,12 @@
-"""What the unit and plan importers share: collecting a row's errors against its columns."""
+"""What the importers share: collecting a row's errors against its columns, reading cells."""
 
 from collections.abc import Sequence
+from datetime import date
 
-from emergency.imports.cells import text
+from emergency.imports.cells import UnreadableDate, parse_date, text
 from emergency.imports.readers import Column, RawRow, Table
 from emergency.imports.report import Issue, RowResult, cell_message
+from emergency.imports.lookups import Choices
 from emergency.messages import problem_message
 from emergency.problems import Problem
 
@@ -50,3 +52,30 @@ class RowErrors:
         # Left to right, as the user reads the row; one column's messages keep their order.
         ordered = sorted(zip(self._positions, range(len(self.issues)), self.issues))
         return RowResult(self.raw.number, "error", label, errors=[i for _p, _n, i in ordered])
+
+
+def choice_cell(values: dict, column_key: str, choices: Choices, errors: RowErrors, *,
+                required: bool = False):
+    """Return the code a cell names (label, synonym or code), or None after an error."""
+    if errors.has(column_key):
+        return None
+    raw = text(values.get(column_key))
+    if raw is None:
+        if required:
+            errors.required(column_key)
+        return None
+    found = choices.get(raw)
+    if found is None:
+        errors.add(column_key, cell_message("unknown_choice", raw), raw)
+    return found
+
+
+def date_cell(values: dict, column_key: str, errors: RowErrors) -> date | None:
+    """Return the date in a cell (a date cell or text such as 2024年3月1日), or None."""
+    if errors.has(column_key):
+        return None
+    try:
+        return parse_date(values.get(column_key))
+    except UnreadableDate as error:
+        errors.add(column_key, cell_message("unreadable_date", str(error)), str(error))
+        return None

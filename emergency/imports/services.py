@@ -15,12 +15,13 @@ from flask import current_app
 
 from emergency.clock import china_today
 from emergency.extensions import db
+from emergency.imports.drills import DrillImporter
 from emergency.imports.plans import PlanImporter
 from emergency.imports.readers import ImportRefused, open_table
 from emergency.imports.report import ImportReport, RowResult, refusal_message
 from emergency.imports.units import UnitImporter
 
-IMPORTERS = {"units": UnitImporter, "plans": PlanImporter}
+IMPORTERS = {"units": UnitImporter, "plans": PlanImporter, "drills": DrillImporter}
 KINDS = tuple(IMPORTERS)
 DEFAULT_MAX_ROWS = 50_000
 PROGRESS_EVERY = 1000

@@ -16,11 +16,15 @@ from sqlalchemy import select
 
 from emergency.auth.scoping import region_clause
 from emergency.extensions import db
+from emergency.imports.drills import DRILL_COLUMNS
 from emergency.imports.plans import PLAN_COLUMNS
 from emergency.imports.readers import Column
 from emergency.imports.units import UNIT_COLUMNS
 from emergency.labels import (
     ASSESSMENT_CLASSES,
+    DRILL_FORMS,
+    DRILL_PURPOSES,
+    DRILL_SCOPES,
     EVALUATION_CONCLUSIONS,
     HAZARD_CLASSES,
     PLAN_CATEGORIES,
@@ -32,8 +36,10 @@ from emergency.labels import (
 from emergency.regions.models import Region
 from emergency.units.services import UNIT_REGION_LEVELS
 
-FILE_NAMES = {"units": "单位及联络员导入模板.xlsx", "plans": "预案台账导入模板.xlsx"}
-SHEET_TITLES = {"units": "单位", "plans": "预案台账"}
+FILE_NAMES = {"units": "单位及联络员导入模板.xlsx", "plans": "预案台账导入模板.xlsx",
+              "drills": "演练台账导入模板.xlsx"}
+SHEET_TITLES = {"units": "单位", "plans": "预案台账", "drills": "演练台账"}
+COLUMNS = {"units": UNIT_COLUMNS, "plans": PLAN_COLUMNS, "drills": DRILL_COLUMNS}
 #: Rows given drop-down lists in the data sheet.
 PREPARED_ROWS = 50_000
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -54,6 +60,9 @@ def _choices() -> dict[str, list[str]]:
         "hazard_class": _zh(HAZARD_CLASSES),
         "signer_role": _zh(SIGNER_ROLES),
         "conclusion": _zh(EVALUATION_CONCLUSIONS),
+        "form": _zh(DRILL_FORMS),
+        "scope": _zh(DRILL_SCOPES),
+        "purpose": _zh(DRILL_PURPOSES),
     }
 
 
@@ -88,6 +97,27 @@ _NOTES = {
     "evaluated_on": "最近一次评估日期，可不填。",
     "conclusion": "继续适用或需要修订；填写评估日期而不填结论视为继续适用。",
 }
+#: Notes of the drill register where a column key means something else than in the others.
+_DRILL_NOTES = {
+    "unit_identifier": "演练单位的统一社会信用代码或学校标识码；没有代码的单位可不填，"
+                       "改填单位名称（同名单位较多时再填所属区划）。",
+    "unit_name": "单位全称。单位须已在系统中登记（可先导入单位）。",
+    "title": "可不填：不填时以所演练的第一个预案名称加“演练”为名称，未填预案的以演练形式为名称。"
+             "同一单位、同一演练日期、同一名称视为同一次演练。",
+    "plans": "本次演练所检验的预案名称，须是该单位已登记的预案（可先导入预案台账）；"
+             "多个预案用顿号“、”或逗号分隔。可不填。",
+    "held_on": "演练实际举行的日期，如 2024-03-01 或 2024年3月1日，不能晚于今天。",
+    "form": "从下拉列表选择。",
+    "scope": "从下拉列表选择。",
+    "purpose": "不填视为检验性。",
+    "duration_minutes": "分钟数，如 90；也可写 1小时30分。可不填。",
+    "participants": "参加演练的人数，如 120。可不填。",
+    "evacuation_seconds": "仅学校、幼儿园、高校填写：从发出疏散信号到全部人员撤离的秒数，"
+                          "如 200；也可写 3分20秒。",
+    "reported_on": "高危行业、人员密集场所等单位向负有监管职责的部门报告演练情况的日期，"
+                   "不能早于演练日期。可不填。",
+    "summary": "可不填。",
+}
 _GENERAL = {
     "units": (
         "在“单位”工作表中每行填写一个单位，第一行为表头，请勿修改表头文字；可以删除不需要的可选列。",
@@ -107,12 +137,22 @@ _GENERAL = {
         "Excel 日期格式的单元格也可以。",
         "单元格中的公式须已计算出结果。也可另存为 CSV（UTF-8 或 GB18030 编码）后导入。",
     ),
+    "drills": (
+        "在“演练台账”工作表中每行填写一次已经举行的演练，第一行为表头，请勿修改表头文字。",
+        "单位和所演练的预案须已在系统中登记；演练方案、评估报告、总结报告、照片、签到表等材料"
+        "可在导入后到各演练页面上传，整改项也在演练页面添加。",
+        "导入时先进行试运行，确认后才写入，全部写入或全部不写入。同一文件重复导入不会产生重复演练；"
+        "年度演练计划中同日同名的计划演练将记为已举行。",
+        "日期可写成 2024-03-01、2024/3/1、2024.3.1、2024年3月1日 或 20240301；"
+        "Excel 日期格式的单元格也可以。",
+        "单元格中的公式须已计算出结果。也可另存为 CSV（UTF-8 或 GB18030 编码）后导入。",
+    ),
 }
 
 
 def template_bytes(kind: str, user, max_rows: int) -> bytes:
-    """Build the import template for "units" or "plans" with the regions the user may use."""
-    columns = UNIT_COLUMNS if kind == "units" else PLAN_COLUMNS
+    """Build the import template of a kind with the regions the user may use."""
+    columns = COLUMNS[kind]
     choices = _choices()
     workbook = Workbook()
     sheet = workbook.active
@@ -158,7 +198,8 @@ def _instructions(sheet, kind: str, columns, choices: dict, max_rows: int) -> No
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     for column in columns:
-        note = _NOTES.get(column.key, "")
+        note = (_DRILL_NOTES if kind == "drills" else {}).get(column.key) \
+            or _NOTES.get(column.key, "")
         if column.key in choices:
             note += "可填写：" + "、".join(choices[column.key]) + "。"
         sheet.append([column.header, "是" if column.required else "", note])

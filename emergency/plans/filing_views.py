@@ -9,7 +9,9 @@ from emergency.auth.scoping import get_scoped_or_404, scoped
 from emergency.clock import china_today
 from emergency.compliance.services import load_calendar
 from emergency.database import mark_write_request
+from emergency.exports import export_response, numbered, require_format
 from emergency.extensions import db
+from emergency.labels import PLAN_CATEGORIES
 from emergency.plans import filing
 from emergency.plans.forms import ReturnForm
 from emergency.plans.models import FilingEvent, PlanVersion
@@ -61,6 +63,24 @@ def review():
     versions = db.session.scalars(review_queue_query(current_user)).all()
     return render_template("plans/review.html", versions=versions, today=china_today(),
                            review_citation=REVIEW_CITATION, return_form=ReturnForm())
+
+
+@bp.route("/review/export.<fmt>")
+@login_required
+def review_export(fmt: str):
+    """Download the review queue as shown (most urgent first), XLSX or CSV."""
+    require_format(fmt)
+    _require_office()
+    versions = db.session.scalars(review_queue_query(current_user)).all()
+    headers = [_("No."), _("Unit"), _("Unified social credit code / school code"), _("Region"),
+               _("Region code"), _("Plan"), _("Category"), _("Version"), _("Issue date"),
+               _("Filing deadline"), _("Submitted on"), _("Review deadline")]
+    rows = ([v.plan.unit.name, v.plan.unit.identifier or "", v.plan.unit.region.name,
+             v.plan.unit.region.code, v.plan.title,
+             str(PLAN_CATEGORIES.get(v.plan.category, v.plan.category)), v.number, v.issued_on,
+             v.filing_due_on, v.submitted_on, v.review_due_on] for v in versions)
+    return export_response(fmt, _("Filings waiting for review"), headers, numbered(rows),
+                           _("Filings waiting for review"))
 
 
 @bp.route("/versions/<int:version_id>/file", methods=["POST"])

@@ -3,13 +3,11 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import or_
 from sqlalchemy.orm import contains_eager
 
 from emergency.auth.scoping import scoped
 from emergency.extensions import db
-from emergency.labels import FILING_STATES, PLAN_CATEGORIES, UNIT_KINDS
 from emergency.plans.models import FilingState, Plan, PlanVersion
 from emergency.regions.models import Region
 from emergency.units.models import Unit
@@ -79,21 +77,3 @@ def review_queue_query(user):
     return (scoped(PlanVersion, user).join(PlanVersion.plan)
             .where(PlanVersion.filing_state == FilingState.SUBMITTED)
             .order_by(PlanVersion.review_due_on, PlanVersion.id))
-
-
-def export_rows(plans):
-    """Return headers and rows for a plan export (预案备案登记台账) in the current language."""
-    headers = [_("Unit"), _("Unit kind"), _("Region"), _("Plan"), _("Category"), _("Version"),
-               _("Issue date"), _("Filing deadline"), _("Filing state"), _("Submitted on"),
-               _("Filed on"), _("Filing number")]
-    rows = []
-    for plan in plans:
-        v = plan.current_version
-        rows.append([plan.unit.name, str(UNIT_KINDS.get(plan.unit.kind, "")), plan.unit.region.name,
-                     plan.title, str(PLAN_CATEGORIES.get(plan.category, "")),
-                     v.number if v else None, v.issued_on if v else None,
-                     v.filing_due_on if v else None,
-                     str(FILING_STATES.get(v.filing_state, "")) if v else "",
-                     v.submitted_on if v else None, v.filed_on if v else None,
-                     v.filing_number if v else None])
-    return headers, rows

@@ -11,12 +11,20 @@ from emergency.clock import china_today
 from emergency.compliance.services import load_calendar
 from emergency.documents.messages import rejection_message
 from emergency.documents.services import Owner, RejectedFile, discard_files, save_upload
-from emergency.exports import export_response
+from emergency.exports import export_response, numbered, require_format
 from emergency.extensions import db
+from emergency.labels import (
+    EVALUATION_CONCLUSIONS,
+    FILING_STATES,
+    HAZARD_CLASSES,
+    PLAN_CATEGORIES,
+    SIGNER_ROLES,
+    UNIT_KINDS,
+)
 from emergency.messages import problem_message
 from emergency.plans import queries, services
 from emergency.plans.forms import NewPlanForm, PlanForm, VersionForm
-from emergency.plans.models import Plan, PlanVersion
+from emergency.plans.models import Evaluation, Plan, PlanVersion
 from emergency.plans.page import plan_page
 from emergency.problems import ProblemsError
 from emergency.regions.services import region_choices
@@ -61,13 +69,45 @@ def list_plans():
 @bp.route("/export.<fmt>")
 @login_required
 def export(fmt: str):
-    """Download the filtered plan list (预案备案登记台账) as XLSX or CSV."""
-    if fmt not in ("xlsx", "csv"):
-        abort(404)
+    """Download the filtered plan list as the filing register (预案备案登记台账), XLSX or CSV."""
+    require_format(fmt)
     filters = queries.PlanFilters.from_args(request.args)
     plans = db.session.scalars(queries.plan_list_query(current_user, filters, china_today())).all()
-    headers, rows = queries.export_rows(plans)
-    return export_response(fmt, _("Plan filing register"), headers, rows, _("Plans"))
+    return export_response(fmt, _("Plan filing register"), _filing_register_headers(),
+                           numbered(_filing_register_rows(plans)), _("Plan filing register"))
+
+
+def _filing_register_headers() -> list[str]:
+    """The columns of an office's 预案备案登记台账, in the current language."""
+    return [_("No."), _("Unit"), _("Unified social credit code / school code"), _("Unit kind"),
+            _("Region"), _("Region code"), _("Plan"), _("Category"), _("Hazard class"),
+            _("Version"), _("Issue date"), _("Signer role"), _("Filing deadline"),
+            _("Submitted on"), _("Filed on"), _("Filing number"), _("Filing state"),
+            _("Last evaluation"), _("Conclusion")]
+
+
+def _filing_register_rows(plans):
+    latest = {}
+    ids = [plan.id for plan in plans]
+    for start in range(0, len(ids), 5000):
+        for plan_id, evaluated_on, conclusion in db.session.execute(
+                select(Evaluation.plan_id, Evaluation.evaluated_on, Evaluation.conclusion)
+                .where(Evaluation.plan_id.in_(ids[start:start + 5000]))
+                .order_by(Evaluation.evaluated_on, Evaluation.id)):
+            latest[plan_id] = (evaluated_on, conclusion)
+    for plan in plans:
+        unit, v = plan.unit, plan.current_version
+        evaluated_on, conclusion = latest.get(plan.id, (None, None))
+        yield [unit.name, unit.identifier or "", str(UNIT_KINDS.get(unit.kind, unit.kind)),
+               unit.region.name, unit.region.code, plan.title,
+               str(PLAN_CATEGORIES.get(plan.category, plan.category)),
+               str(HAZARD_CLASSES.get(plan.hazard_class, plan.hazard_class)),
+               v.number if v else None, v.issued_on if v else None,
+               str(SIGNER_ROLES.get(v.signer_role, v.signer_role)) if v else "",
+               v.filing_due_on if v else None, v.submitted_on if v else None,
+               v.filed_on if v else None, (v.filing_number or "") if v else "",
+               str(FILING_STATES.get(v.filing_state, v.filing_state)) if v else "",
+               evaluated_on, str(EVALUATION_CONCLUSIONS.get(conclusion, "")) if conclusion else ""]
 
 
 def _parent_choices(form, unit: Unit, plan: Plan | None = None) -> None:

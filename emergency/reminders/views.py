@@ -7,7 +7,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
+from emergency.compliance.labels import OBLIGATION_KINDS
 from emergency.database import utcnow
+from emergency.exports import export_response, require_format
 from emergency.extensions import db
 from emergency.reminders import outbox, services
 from emergency.reminders.forms import ReminderPreferencesForm
@@ -48,6 +50,29 @@ def inbox():
                        page=_page_arg(), per_page=50, error_out=False)
     return render_template("reminders/inbox.html", page=page, unread_only=unread_only,
                            link_for=_link_for)
+
+
+@bp.route("/export.<fmt>")
+@login_required
+def inbox_export(fmt: str):
+    """Download the user's inbox (?unread=1: unread only), XLSX or CSV."""
+    require_format(fmt)
+    unread_only = request.args.get("unread") == "1"
+    found = db.session.scalars(services.inbox_query(current_user, unread_only=unread_only))
+    headers = [_("Created"), _("Status"), _("Reminder"), _("Unit"), _("Obligation"),
+               _("Subject"), _("Period"), _("Due date"), _("Rule"), _("Citation")]
+    categories = {"due": _("Due soon"), "overdue": _("Overdue"),
+                  "escalation": _("Escalation"), "weekly": _("Weekly digest")}
+    rows = []
+    for n in found:
+        p = n.payload or {}
+        rows.append([n.created_at, _("Read") if n.read_at else _("Unread"),
+                     str(categories.get(n.category, n.category)),
+                     p.get("unit_name") or p.get("region_name") or "",
+                     str(OBLIGATION_KINDS.get(p.get("kind"), p.get("kind") or "")),
+                     p.get("subject") or "", p.get("period") or "", n.due_on,
+                     p.get("rule_code") or "", p.get("citation") or ""])
+    return export_response(fmt, _("Inbox"), headers, rows, _("Inbox"))
 
 
 def _link_for(notification) -> str:
@@ -117,15 +142,38 @@ def outbox_list():
     """List outbox messages by status with their last error (administrators)."""
     _require_admin()
     status = request.args.get("status") or ""
-    stmt = (select(OutboxMessage).options(selectinload(OutboxMessage.user))
-            .order_by(OutboxMessage.id.desc()))
-    if status in set(MailStatus):
-        stmt = stmt.where(OutboxMessage.status == status)
+    stmt = _outbox_query(status)
     counts = dict(db.session.execute(
         select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
     page = db.paginate(stmt, page=_page_arg(), per_page=50, error_out=False)
     return render_template("reminders/outbox.html", page=page, status=status, counts=counts,
                            statuses=list(MailStatus))
+
+
+def _outbox_query(status: str):
+    """The outbox messages as listed: newest first, of one status if it names one."""
+    stmt = (select(OutboxMessage).options(selectinload(OutboxMessage.user))
+            .order_by(OutboxMessage.id.desc()))
+    return stmt.where(OutboxMessage.status == status) if status in set(MailStatus) else stmt
+
+
+@bp.route("/outbox/export.<fmt>")
+@login_required
+def outbox_export(fmt: str):
+    """Download the outbox (?status= as on the page), XLSX or CSV (administrators)."""
+    require_format(fmt)
+    _require_admin()
+    stmt = _outbox_query(request.args.get("status") or "")
+    headers = ["#", _("Status"), _("Recipient"), _("E-mail"), _("Subject"), _("Attempts"),
+               _("Created"), _("Next attempt"), _("Sent"), _("Last error")]
+    labels = {"pending": _("Pending"), "sending": _("Sending"), "sent": _("Sent"),
+              "failed": _("Failed, will retry"), "dead": _("Dead"), "cancelled": _("Cancelled")}
+    rows = ([m.id, labels.get(m.status, m.status), m.user.display_name,
+             m.to_addr or m.user.email, m.subject or "",
+             m.attempts, m.created_at,
+             m.next_attempt_at if m.status in (MailStatus.PENDING, MailStatus.FAILED) else None,
+             m.sent_at, m.last_error or ""] for m in db.session.scalars(stmt))
+    return export_response(fmt, _("Outbox"), headers, rows, _("Outbox"))
 
 
 @bp.route("/outbox/<int:message_id>/retry", methods=["POST"])

@@ -9,7 +9,9 @@ from emergency.audit.services import record_event
 from emergency.auth import services as auth_services
 from emergency.auth.models import Role, User
 from emergency.auth.scoping import get_scoped_or_404, scoped
+from emergency.exports import export_response, require_format
 from emergency.extensions import db
+from emergency.labels import ROLES
 from emergency.regions.services import region_choices
 from emergency.units.models import Unit
 from emergency.users.forms import UserFilterForm, UserForm
@@ -29,14 +31,35 @@ def list_users():
     """List the accounts the user may manage."""
     _require_manager()
     form = UserFilterForm(request.args)
+    page = db.paginate(_user_query(), per_page=50, error_out=False)
+    return render_template("users/list.html", page=page, form=form)
+
+
+def _user_query():
+    """The accounts in scope with the list's filters (search text, role), as listed."""
     stmt = scoped(User, current_user).order_by(User.role, User.username)
     q = (request.args.get("q") or "").strip()[:100]
     if q:
         stmt = stmt.where(or_(User.username.contains(q), User.display_name.contains(q)))
     if request.args.get("role"):
         stmt = stmt.where(User.role == request.args["role"])
-    page = db.paginate(stmt, per_page=50, error_out=False)
-    return render_template("users/list.html", page=page, form=form)
+    return stmt
+
+
+@bp.route("/export.<fmt>")
+@login_required
+def export(fmt: str):
+    """Download the filtered account list, XLSX or CSV (no secrets: no hashes, no tokens)."""
+    require_format(fmt)
+    _require_manager()
+    users = db.session.scalars(_user_query()).all()
+    headers = [_("Username"), _("Name"), _("Role"), _("Scope"), _("E-mail"), _("Phone"),
+               _("Last login"), _("Status")]
+    rows = ([u.username, u.display_name, str(ROLES.get(u.role, u.role)),
+             u.unit.name if u.unit else (u.region.name if u.region else _("Everything")),
+             u.email, u.phone or "", u.last_login_at,
+             _("Active") if u.is_active else _("Disabled")] for u in users)
+    return export_response(fmt, _("Accounts"), headers, rows, _("Accounts"))
 
 
 def _user_form(**kwargs) -> UserForm:

@@ -131,30 +131,28 @@ def test_register_export_xlsx(world, client_for, drills):
     assert ".xlsx" in response.headers["Content-Disposition"]
     sheet = load_workbook(io.BytesIO(response.data), read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))
-    headers = list(rows[0])
-    assert headers[:3] == ["单位", "单位类型", "区域"]
-    assert headers == [shown(h) for h in (
-        "Unit", "Unit kind", "Region", "Drill", "Plans", "Drill form", "Drill scope",
-        "Drill purpose",
-        "Status", "Planned date", "Date held", "Duration (minutes)", "Participants",
-        "Evacuation time (seconds)", "Reported to the regulator on", "Missing documents",
-        "Corrective actions", "Corrective actions not verified", "Cancellation reason")]
-    by_title = {row[3]: row for row in rows[1:]}
+    header = list(rows[0])
+    column = {name: header.index(shown(name)) for name in (
+        "Unit", "Drill", "Plans exercised", "Status", "Planned date", "Date held",
+        "Evacuation time (seconds)", "Missing documents")}
+    by_title = {row[column["Drill"]]: row for row in rows[1:]}
     assert set(by_title) == {"11月消防疏散演练", "泄漏处置桌面推演", "11月下旬疏散演练",
                              "12月疏散演练",
                              *(f"车间演练{n}" for n in range(1, 7))}
     held = by_title["11月消防疏散演练"]
-    assert held[0] == "花园小学" and held[4] == "花园小学综合应急预案"
-    assert held[8] == shown("Held")
-    assert held[9].date() == date(2026, 11, 16) and held[10].date() == date(2026, 11, 18)
-    assert held[13] == 140
-    assert held[15] == "、".join([shown("Drill evaluation report"), shown("Drill summary report")])
+    assert held[column["Unit"]] == "花园小学"
+    assert held[column["Plans exercised"]] == "花园小学综合应急预案"
+    assert held[column["Status"]] == shown("Held")
+    assert held[column["Planned date"]].date() == date(2026, 11, 16)
+    assert held[column["Date held"]].date() == date(2026, 11, 18)
+    assert held[column["Evacuation time (seconds)"]] == 140
+    assert held[column["Missing documents"]] == "、".join(
+        [shown("Drill evaluation report"), shown("Drill summary report")])
     # The current filters apply to the export as well.
     response = office.get("/drills/export.xlsx?view=list&year=2026&form=tabletop")
     sheet = load_workbook(io.BytesIO(response.data), read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert [row[3] for row in rows[1:]] == ["泄漏处置桌面推演"]
-
+    assert [row[column["Drill"]] for row in rows[1:]] == ["泄漏处置桌面推演"]
 
 def test_register_export_csv_with_cancelled_drills(world, client_for, drills):
     office = client_for(world.office_a)
@@ -162,6 +160,6 @@ def test_register_export_csv_with_cancelled_drills(world, client_for, drills):
     assert response.status_code == 200
     assert response.data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
-    assert rows[0][0] == "单位"
-    assert [(r[3], r[-1]) for r in rows[1:]] == [("取消的演练", "天气原因")]
+    drill, reason = rows[0].index(shown("Drill")), rows[0].index(shown("Cancellation reason"))
+    assert [(r[drill], r[reason]) for r in rows[1:]] == [("取消的演练", "天气原因")]
     assert client_for(world.office_a).get("/drills/export.pdf").status_code == 404

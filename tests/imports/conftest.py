@@ -6,6 +6,7 @@ from sqlalchemy import func, select, update
 
 from emergency.audit.models import AuditEntry
 from emergency.auth.models import Role, User
+from emergency.drills.models import Drill, DrillChange
 from emergency.extensions import db
 from emergency.plans.models import Evaluation, Plan, PlanVersion
 from emergency.units.models import Unit
@@ -61,4 +62,5 @@ def counts() -> dict:
     """Rows of every table an import may write."""
     return {"units": count(Unit), "users": count(User), "plans": count(Plan),
             "versions": count(PlanVersion), "evaluations": count(Evaluation),
+            "drills": count(Drill), "drill_changes": count(DrillChange),
             "audit": count(AuditEntry)}

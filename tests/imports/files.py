@@ -18,6 +18,10 @@ PLAN_HEADERS = ["单位统一社会信用代码/学校标识码", "单位名称"
                 "事件类别", "事件子类", "印发日期", "签发人", "备案日期", "备案编号", "评估日期",
                 "评估结论"]
 
+DRILL_HEADERS = ["单位统一社会信用代码/学校标识码", "单位名称", "所属区划", "演练名称", "演练预案",
+                 "演练日期", "演练形式", "演练规模", "演练目的", "演练时长（分钟）", "参演人数",
+                 "疏散用时（秒）", "报告监管部门日期", "备注"]
+
 
 def xlsx(path: Path, rows, *, title_rows=(), merge_title=True, sheet="单位",
          text_columns=()) -> Path:
@@ -85,3 +89,31 @@ def xlsx_zip_bomb(path: Path, *, size: int = 256 * MiB, chunk: int = 4 * MiB) ->
             for _ in range(size // chunk):
                 member.write(spaces)
     return path
+
+
+# --- reading exports back ---------------------------------------------------------------------
+
+def read_xlsx(response) -> list[list]:
+    """Return every row of the first sheet of an XLSX download (values, as openpyxl reads them)."""
+    from openpyxl import load_workbook
+
+    assert response.status_code == 200, response.status_code
+    workbook = load_workbook(io.BytesIO(response.data))
+    try:
+        return [list(row) for row in workbook.active.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+def xlsx_sheet(response):
+    """Return the first sheet of an XLSX download (for number formats)."""
+    from openpyxl import load_workbook
+
+    return load_workbook(io.BytesIO(response.data)).active
+
+
+def read_csv(response) -> list[list[str]]:
+    """Return the rows of a CSV download, checking the BOM Excel needs for Chinese."""
+    assert response.status_code == 200, response.status_code
+    assert response.data.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))

@@ -224,7 +224,7 @@ def test_units_by_name_and_region_and_scope(units, make_unit, tree, office_a, tm
         (2, "create"), (3, "error"), (4, "error"), (5, "error")]
     assert errors_of(report) == [
         (3, "B", "单位名称", cell_message("unit_not_found", "北安煤矿")),
-        (4, "A", "单位统一社会信用代码/学校标识码", cell_message("unit_not_found")),
+        (4, "A", "单位统一社会信用代码/学校标识码", cell_message("unit_out_of_scope")),
         (5, "C", "所属区划", cell_message("unknown_region", "火星")),
     ]
 
