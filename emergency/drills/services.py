@@ -37,7 +37,9 @@ class HeldData:
 
 
 def _plans_of(unit: Unit, plan_ids: list[int]) -> tuple[list[Plan], list[Problem]]:
-    plans = db.session.scalars(select(Plan).where(Plan.id.in_(plan_ids or [-1]))).all()
+    if not plan_ids:
+        return [], []
+    plans = db.session.scalars(select(Plan).where(Plan.id.in_(plan_ids))).all()
     if len(plans) != len(set(plan_ids)) or any(p.unit_id != unit.id for p in plans):
         return [], [Problem("plan_ids", "plan_of_other_unit")]
     return list(plans), []
