@@ -1,4 +1,4 @@
-"""Command-line groups: regions, users, demo (more features add theirs here)."""
+"""Command-line groups: regions, users and demo here; every feature's group is attached below."""
 
 import sys
 
@@ -133,10 +133,12 @@ def demo_load() -> None:
 
 def register_commands(app: Flask) -> None:
     """Attach the command groups to the app."""
+    from emergency.assessment.cli import assessment_cli
+    from emergency.backup.cli import backup_cli
     from emergency.compliance.cli import compliance_cli
     from emergency.imports.cli import import_cli
     from emergency.reminders.cli import reminders_cli, scheduler_cli
 
     for group in (regions_cli, users_cli, demo_cli, compliance_cli, reminders_cli, scheduler_cli,
-                  import_cli):
+                  import_cli, assessment_cli, backup_cli):
         app.cli.add_command(group)

@@ -1,5 +1,6 @@
 """Import every model module so the metadata is complete for Alembic and create_all."""
 
+from emergency.assessment import models as assessment_models  # noqa: F401
 from emergency.audit import models as audit_models  # noqa: F401
 from emergency.auth import models as auth_models  # noqa: F401
 from emergency.compliance import models as compliance_models  # noqa: F401

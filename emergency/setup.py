@@ -2,13 +2,20 @@
 
 import hashlib
 
-from flask import Flask, g, request
+from flask import Flask, request
 from flask_login import current_user
-from werkzeug.routing import IntegerConverter
+from sqlalchemy.exc import DBAPIError
+from werkzeug.routing import IntegerConverter, ValidationError
 
+from config import check_production
+from emergency.audit.guard import install_audit_guard
 from emergency.audit.services import install_audit_listener
 from emergency.compliance.live import install_recompute_listener
-from emergency.database import install_sqlite_settings
+from emergency.database import (
+    close_session_safely,
+    handle_database_error,
+    install_sqlite_settings,
+)
 from emergency.errors import register_error_handlers
 from emergency.extensions import api, babel, bootstrap, csrf, db, login_manager, migrate
 from emergency.i18n import get_locale, get_timezone
@@ -16,22 +23,34 @@ from emergency.security import refuse_nul_bytes, set_security_headers
 
 
 class IdConverter(IntegerConverter):
-    """<int:...> that only matches ids the 32-bit id columns can hold.
+    """<int:...> for ids, which the 32-bit id columns bound.
 
-    A larger number is a 404 at routing instead of an overflow (a 500) in the database driver.
+    A larger number becomes id -1, which no row has: a 404 instead of an overflow (a 500) in the
+    database driver.
     """
 
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(map, *args, **kwargs)
 
+    def to_python(self, value: str) -> int:
+        # Out of range: id -1, which no row has, so every method answers 404 (not 0: views
+        # read a falsy id as "new"). Refusing the match instead makes werkzeug answer 405 on
+        # paths that also serve other methods.
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            return -1
+
 
 def register_everything(app: Flask) -> None:
     """Initialise every extension and register every feature."""
+    check_production(app)
     _check_hashing_available()
     _allow_intranet_mail_domains()
     install_sqlite_settings()
     install_audit_listener()
+    install_audit_guard()
     install_recompute_listener()
     _register_fact_loaders()
     app.url_map.converters["int"] = IdConverter
@@ -41,6 +60,8 @@ def register_everything(app: Flask) -> None:
     _register_commands(app)
     _register_template_helpers(app)
     register_error_handlers(app)
+    app.register_error_handler(DBAPIError, handle_database_error)
+    app.teardown_appcontext(close_session_safely)  # after db.init_app: runs before its teardown
     app.before_request(refuse_nul_bytes)
     app.after_request(set_security_headers)
 
@@ -84,8 +105,10 @@ def _register_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from emergency.assessment.assessment_views import bp as annual_bp
     from emergency.assessment.views import bp as assessment_bp
     from emergency.audit.views import bp as audit_bp
+    from emergency.circulars.views import bp as circulars_bp
     from emergency.compliance import admin_views  # noqa: F401  (routes on compliance.bp)
     from emergency.compliance.views import bp as compliance_bp
     from emergency.auth.views import bp as auth_bp
@@ -104,7 +127,7 @@ def _register_blueprints(app: Flask) -> None:
 
     blueprints = (main_bp, auth_bp, regions_bp, units_bp, users_bp, audit_bp, plans_bp,
                   documents_bp, compliance_bp, drills_bp, calendar_bp, assessment_bp,
-                  reminders_bp, imports_bp)
+                  reminders_bp, imports_bp, circulars_bp, annual_bp)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 

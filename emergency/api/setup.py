@@ -35,6 +35,7 @@ def init_api(app: Flask, api) -> None:
     api.DEFAULT_ERROR_RESPONSE_NAME = None
     api.init_app(app)
     from emergency.api.me import blp as me_blp
+    from emergency.assessment.api import blp as assessment_blp
     from emergency.compliance.api import blp as compliance_blp
     from emergency.documents.api import blp as documents_blp
     from emergency.drills.api import blp as drills_blp
@@ -44,7 +45,7 @@ def init_api(app: Flask, api) -> None:
     from emergency.units.api import blp as units_blp
 
     for blp in (me_blp, regions_blp, units_blp, plans_blp, versions_blp, documents_blp,
-                compliance_blp, drills_blp):
+                compliance_blp, drills_blp, assessment_blp):
         csrf.exempt(blp)
         api.register_blueprint(blp)
     # One app-level hook (not one per blueprint) so unknown /api/ URLs also need a token.
