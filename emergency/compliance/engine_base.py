@@ -92,6 +92,17 @@ class UnitIndex:
             return self.plans
         return [plan for plan in self.plans if plan.category in categories]
 
+    def existing_plans(self, rule: RuleSpec) -> list[PlanFacts]:
+        """Return the plans in the rule's categories that existed on ``as_of``.
+
+        A plan exists from its first version's issue date, so a later revision does not make it
+        missing in the past; a plan whose issue date is unknown counts as existing.
+        """
+        as_of = self.ctx.as_of
+        return [p for p in self.plans_in(rule)
+                if (p.first_issued_on or p.issued_on) is None
+                or (p.first_issued_on or p.issued_on) <= as_of]
+
     def issued_plans(self, rule: RuleSpec) -> list[PlanFacts]:
         """Return the plans in the rule's categories whose version was issued by ``as_of``."""
         as_of = self.ctx.as_of

@@ -25,7 +25,7 @@ DEFAULT_REVISION_DAYS = 90
 
 def have_plan(rule: RuleSpec, index: UnitIndex) -> list[Obligation]:
     """Return the HAVE_PLAN obligation: done when a plan of the categories exists, else missing."""
-    plans = index.plans_in(rule)
+    plans = index.existing_plans(rule)
     evidence = {"categories": sorted(rule.plan_categories), "plan_ids": [p.id for p in plans]}
     status = Status.DONE if plans else Status.MISSING
     return [index.obligation(rule, status, categories_label(rule), evidence)]

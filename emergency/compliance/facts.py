@@ -87,6 +87,8 @@ class PlanFacts:
     filed_on: date | None = None
     last_evaluated_on: date | None = None
     revisions: tuple[RevisionFacts, ...] = ()
+    #: The first version's 印发 date: the plan has existed since then, whatever its revisions.
+    first_issued_on: date | None = None
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from emergency.compliance.workdays import WorkdayCalendar
 K = ObligationKind
 S = Status
 CALENDAR = WorkdayCalendar()
-_DATE_FIELDS = ("issued_on", "submitted_on", "filed_on", "last_evaluated_on",
+_DATE_FIELDS = ("issued_on", "first_issued_on", "submitted_on", "filed_on", "last_evaluated_on",
                 "effective_from", "effective_to", "raised_on", "closed_on", "due_on")
 
 
@@ -199,6 +199,13 @@ def test_status_by_due(as_of, assessment, lead, due, expected):
                      id="only-other-category"),
         pytest.param(set(), [plan(5, "joint")], S.DONE, [5], "any plan", id="any-plan"),
         pytest.param(set(), [], S.MISSING, [], "any plan", id="no-plan-at-all"),
+        pytest.param({"overall"}, [plan(1, "overall", issued="2025-06-02")], S.MISSING, [],
+                     "overall", id="first-issued-after-the-as-of-date"),
+        pytest.param({"overall"}, [plan(1, "overall", issued="2025-06-02",
+                                        first_issued_on="2022-03-01")], S.DONE, [1], "overall",
+                     id="revised-after-the-as-of-date-but-older"),
+        pytest.param({"overall"}, [plan(1, "overall", issued="2025-06-01")], S.DONE, [1],
+                     "overall", id="issued-on-the-as-of-date"),
     ],
 )
 def test_have_plan(categories, plans, status, plan_ids, subject):
