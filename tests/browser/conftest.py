@@ -52,6 +52,8 @@ TIMEOUT_MS = 10_000
 #: Inputs, selects and textareas a user can reach that have neither a <label> nor an aria-label.
 UNLABELLED_JS = """() => [...document.querySelectorAll('input, select, textarea')]
   .filter(el => el.type !== 'hidden')
+  // A button-like input is named by its value, as screen readers read it.
+  .filter(el => !(['submit', 'button', 'reset'].includes(el.type) && el.value.trim()))
   .filter(el => !(el.getAttribute('aria-label') || '').trim()
              && ![...(el.labels || [])].some(label => label.textContent.trim()))
   .map(el => el.outerHTML.slice(0, 200))"""
@@ -199,6 +201,8 @@ class Tour:
         self.problems: list[str] = []
         self.allowed_errors: list[tuple[str, str]] = []
         self.unchecked: list[str] = []
+        self.downloads: set[str] = set()
+        self._aborted: list[tuple[str, str]] = []
         self._cdp = None
         context.route("**/*", self._route)
         context.expose_binding("__reportCsp", self._csp_violation)
@@ -208,6 +212,7 @@ class Tour:
         page.on("pageerror", lambda error: self.problems.append(
             f"JavaScript error on {page.url}: {error}"))
         page.on("requestfailed", self._request_failed)
+        page.on("download", lambda download: self.downloads.add(download.url))
         page.on("response", self._response)
         page.on("framenavigated", self._navigated)
 
@@ -236,10 +241,13 @@ class Tour:
         failure = request.failure or ""
         if "ERR_BLOCKED_BY_CLIENT" in failure and urlsplit(request.url).hostname != "127.0.0.1":
             return  # already recorded by _route
-        if failure == "net::ERR_ABORTED" and request.is_navigation_request() and (
-                "/documents/" in request.url):
-            return  # a download: Chromium ends the navigation when it turns into a file
-        self.problems.append(f"request failed ({failure}): {request.method} {request.url}")
+        message = f"request failed ({failure}): {request.method} {request.url}"
+        if failure == "net::ERR_ABORTED" and request.is_navigation_request():
+            # Chromium ends a navigation that turns into a download this way; whether it did is
+            # known only once the download event has come, so judge it at the next check.
+            self._aborted.append((request.url, message))
+            return
+        self.problems.append(message)
 
     def _response(self, response):
         if response.status >= 500:
@@ -256,7 +264,8 @@ class Tour:
         self.allowed_errors.append((url, text))
 
     def take_problems(self) -> list[str]:
-        problems, self.problems = self.problems, []
+        self.problems += [message for url, message in self._aborted if url not in self.downloads]
+        problems, self.problems, self._aborted = self.problems, [], []
         return problems
 
     def screenshot(self, step: str) -> Path:
@@ -269,6 +278,8 @@ class Tour:
         page = self.page
         page.wait_for_load_state("load")
         self.screenshot(step)
+        self.problems += [message for url, message in self._aborted if url not in self.downloads]
+        self._aborted = []
         missed, self.unchecked = self.unchecked[:-1], []
         assert not missed, f"[{step}] pages visited but never checked: {missed}"
         assert not self.problems, f"[{step}] " + "\n".join(self.take_problems())

@@ -430,3 +430,41 @@ def test_dashboard_renders_its_charts(open_tour):
     page.locator("#figures a").filter(has_text=zh("Plans overdue for filing")).click()
     expect(page).to_have_url(re.compile(r"/compliance/\?.*obligation=file_plan"))
     leader.check("overdue-filings")
+
+
+def test_office_assesses_the_year_and_sends_the_monthly_circular(open_tour):
+    """The year-end page with its grades and workbook, then a circular edited and downloaded."""
+    from docx import Document as Docx
+    from openpyxl import load_workbook
+
+    office = open_tour("assessment-and-circular")
+    office.log_in("office")
+    page = office.page
+    office.nav(zh("Assessment"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text(zh("Year-end assessment"))
+    figures = page.locator("#assessment-figures")
+    expect(figures).to_contain_text("爱辉区")
+    expect(figures).to_contain_text(zh("Below standard"))
+    office.check("assessment")
+    with page.expect_download() as info:
+        page.get_by_role("link", name=zh("Download the assessment workbook")).click()
+    download = info.value
+    assert download.suggested_filename.endswith(".xlsx")
+    with open(download.path(), "rb") as saved:  # the saved file has no extension
+        sheets = load_workbook(saved, read_only=True).sheetnames
+    assert len(sheets) > 2, sheets
+
+    office.nav(zh("Monthly circular"))
+    office.check("circular-choose")
+    page.get_by_role("button", name=zh("Generate draft")).click()
+    title = page.get_by_label(zh("Circular title"))
+    expect(title).to_have_value(re.compile("通报"))
+    office.check("circular-draft")
+    title.fill("关于应急预案逾期事项的通报（测试）")
+    with page.expect_download() as info:
+        page.get_by_role("button", name=zh("Download DOCX")).click()
+    download = info.value
+    assert download.suggested_filename == "关于应急预案逾期事项的通报（测试）.docx"
+    with open(download.path(), "rb") as saved:
+        text = "\n".join(p.text for p in Docx(saved).paragraphs)
+    assert "关于应急预案逾期事项的通报（测试）" in text and "爱辉区" in text
