@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
-from flask import g, request_tearing_down
 
 from emergency.auth.models import Role
 from emergency.extensions import db
@@ -18,20 +17,6 @@ from emergency.extensions import db
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "emergency" / "translations"
 LANGUAGES = ("zh", "en")
-
-
-@pytest.fixture(autouse=True)
-def fresh_g_per_request(app):
-    """Give every request its own `g`: Flask-Babel caches the locale there, and conftest keeps one
-    app context (hence one `g`) open for the whole test."""
-
-    def clear(_sender, **_extra):
-        for key in list(g):
-            g.pop(key)
-
-    request_tearing_down.connect(clear, app)
-    yield
-    request_tearing_down.disconnect(clear, app)
 
 
 # --- catalogs -----------------------------------------------------------------------------------

@@ -290,15 +290,6 @@ def test_matrix_covers_pages_and_api():
 # --- fixtures -------------------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def fresh_g_per_request(app):
-    """Give every request its own g, as in production.
-
-    conftest keeps one app context open for the whole test and Flask reuses it for each request,
-    so g (Flask-Login's user, Flask-Babel's locale, the API user) would leak between clients.
-    """
-
-
 @pytest.fixture
 def world(app, tree, make_unit, make_user):
     w = World(tree=tree, make_unit=make_unit, make_user=make_user, app=app)
@@ -583,7 +574,6 @@ def test_api_region_list_contains_only_own_county(app, both_counties, actor, tok
         assert names == {"花园街道"}
     else:
         assert names == {"爱辉区", "花园街道", "花园社区"}
-
 
 
 # --- every GET route without an id: nothing of the other county in any answer -----------------

@@ -8,7 +8,6 @@ from urllib.parse import quote
 
 import pytest
 from babel.support import Translations
-from flask import g, request_tearing_down
 from sqlalchemy import func, select, update
 
 from emergency.audit.models import AuditEntry
@@ -35,20 +34,6 @@ def zh(msgid: str, **params) -> str:
     text = ZH.gettext(msgid)
     assert text != msgid, f"not translated to Chinese: {msgid!r}"
     return text % params if params else text
-
-
-@pytest.fixture(autouse=True)
-def fresh_g_per_request(app):
-    """Give every request its own `g`: Flask-Babel caches the locale there, and conftest keeps one
-    app context (hence one `g`) open for the whole test."""
-
-    def clear(_sender, **_extra):
-        for key in list(g):
-            g.pop(key)
-
-    request_tearing_down.connect(clear, app)
-    yield
-    request_tearing_down.disconnect(clear, app)
 
 
 @pytest.fixture(autouse=True)

@@ -3,20 +3,10 @@
 import json
 
 import pytest
-from flask import g
 
 from emergency.auth.models import Role
 
 ALL_NAMES = ["黑龙江省", "黑河市", "爱辉区", "花园街道", "花园社区", "北安市", "赵光镇", "红星村"]
-
-
-@pytest.fixture(autouse=True)
-def fresh_g_per_request(app):
-    """Give every request its own g, as in production.
-
-    conftest keeps one app context open for the whole test and Flask reuses it for each request,
-    so g (Flask-Login's user, Flask-Babel's locale, the API user) would leak between clients.
-    """
 
 
 @pytest.fixture

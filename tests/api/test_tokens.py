@@ -4,7 +4,6 @@ import hashlib
 import re
 
 import pytest
-from flask import g
 from sqlalchemy import func, select
 
 from emergency.auth.models import ApiToken, Role
@@ -13,15 +12,6 @@ from emergency.units.models import Unit
 from tests.factories import PASSWORD, log_in, valid_uscc
 
 TOKEN_MESSAGE_ZH = "需要有效的API令牌（Authorization: Bearer <令牌>）。"
-
-
-@pytest.fixture(autouse=True)
-def fresh_g_per_request(app):
-    """Give every request its own g, as in production.
-
-    conftest keeps one app context open for the whole test and Flask reuses it for each request,
-    so g (Flask-Login's user, Flask-Babel's locale, the API user) would leak between clients.
-    """
 
 
 @pytest.fixture

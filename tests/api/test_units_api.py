@@ -3,7 +3,6 @@
 import json
 
 import pytest
-from flask import g
 from sqlalchemy import func, select
 
 from emergency.audit.models import AuditEntry
@@ -13,15 +12,6 @@ from emergency.units.models import Unit
 from tests.factories import valid_uscc
 
 NOT_FOUND = "页面或记录未找到，或不在您的管辖范围内。"
-
-
-@pytest.fixture(autouse=True)
-def fresh_g_per_request(app):
-    """Give every request its own g, as in production.
-
-    conftest keeps one app context open for the whole test and Flask reuses it for each request,
-    so g (Flask-Login's user, Flask-Babel's locale, the API user) would leak between clients.
-    """
 
 
 @pytest.fixture

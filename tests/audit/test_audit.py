@@ -5,7 +5,6 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-from flask import g, request_tearing_down
 from sqlalchemy import delete, func, select
 
 from emergency.audit.models import AuditEntry
@@ -13,19 +12,6 @@ from emergency.auth.models import Role, User
 from emergency.extensions import db
 from emergency.units.models import Unit, UnitKind
 from tests.factories import PASSWORD, valid_uscc
-
-
-@pytest.fixture(autouse=True)
-def fresh_g_per_request(app):
-    """Give every request its own `g` (conftest keeps one app context open for the whole test)."""
-
-    def clear(_sender, **_extra):
-        for key in list(g):
-            g.pop(key)
-
-    request_tearing_down.connect(clear, app)
-    yield
-    request_tearing_down.disconnect(clear, app)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import re
 import docx
 import pytest
 from docx.oxml.ns import qn
-from flask import g, request_tearing_down
 from sqlalchemy import delete, func, select
 
 from emergency.audit.models import AuditEntry
@@ -22,19 +21,6 @@ DRAFT = "/circulars/?month=2026-11"
 TITLE = "Circular on emergency plan management in %(month)s/%(year)s"
 MALFORMED = "The month must be written as YYYY-MM, for example %(example)s."
 FUTURE = "%(month)s has not begun yet: choose this month or an earlier one."
-
-
-@pytest.fixture(autouse=True)
-def fresh_g_per_request(app):
-    """Give every request its own g (Flask-WTF keeps the CSRF token there, Flask-Login the user)."""
-
-    def clear(_sender, **_extra):
-        for key in list(g):
-            g.pop(key)
-
-    request_tearing_down.connect(clear, app)
-    yield
-    request_tearing_down.disconnect(clear, app)
 
 
 def client_for(app, user):

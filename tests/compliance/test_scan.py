@@ -11,7 +11,9 @@ from emergency.compliance import queries
 from emergency.compliance.facts import STATUS_URGENCY
 from emergency.compliance.models import Rule
 from emergency.compliance.scan import scan
+from emergency.compliance.services import load_calendar
 from emergency.extensions import db
+from emergency.plans.services import VersionData, add_version
 from emergency.units.models import Unit
 from tests.compliance.conftest import (
     TODAY_DATE,
@@ -254,3 +256,21 @@ def test_a_scan_that_does_not_persist_writes_nothing(world):
     assert set(result.summary) <= {str(s) for s in STATUS_URGENCY}
     assert Counter(str(o.status) for o in result.obligations) == {
         str(k): v for k, v in result.summary.items()}
+
+
+def test_a_plan_exists_from_its_first_issue_date_in_past_answers(world):
+    """As of a past day, a plan issued later is missing then; a later revision changes nothing."""
+
+    def have_plan(as_of: str) -> str:
+        _result, found = queries.unit_obligations(world.village, date.fromisoformat(as_of))
+        [obligation] = [o for o in found if o.rule_code == "R7-P"]
+        return str(obligation.status)
+
+    # The village's first plan was issued on 2026-08-03.
+    assert have_plan("2026-08-02") == "missing"
+    assert have_plan("2026-08-03") == "done"
+    plan = world.village_plan
+    add_version(plan, VersionData(issued_on=date(2026, 10, 12), signer_role="principal",
+                                  is_major=True), world.office_a, TODAY_DATE, load_calendar())
+    db.session.commit()
+    assert have_plan("2026-09-01") == "done"

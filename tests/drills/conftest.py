@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pytest
 from babel.support import Translations
-from flask import g, request_tearing_down
 from sqlalchemy import select
 
 from emergency.audit.models import AuditEntry
@@ -53,20 +52,7 @@ def text_of(response) -> str:
 
 
 #: `pytestmark = WEB` in each page test module (not autouse: other modules here have their own).
-WEB = pytest.mark.usefixtures("fresh_g_per_request", "fixed_today")
-
-
-@pytest.fixture
-def fresh_g_per_request(app):
-    """Give every request its own `g`, as production does (conftest keeps one app context)."""
-
-    def clear(_sender, **_extra):
-        for key in list(g):
-            g.pop(key)
-
-    request_tearing_down.connect(clear, app)
-    yield
-    request_tearing_down.disconnect(clear, app)
+WEB = pytest.mark.usefixtures("fixed_today")
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from babel.support import Translations
-from flask import g, request_tearing_down
 from sqlalchemy import select, update
 
 from emergency.audit.models import AuditEntry
@@ -30,19 +29,6 @@ def zh(msgid: str, **params) -> str:
     """Return what a Chinese user sees for msgid (the msgid itself until it is translated)."""
     text = ZH.gettext(msgid)
     return text % params if params else text
-
-
-@pytest.fixture(autouse=True)
-def fresh_g_per_request(app):
-    """Give every request its own `g` (conftest keeps one app context for the whole test)."""
-
-    def clear(_sender, **_extra):
-        for key in list(g):
-            g.pop(key)
-
-    request_tearing_down.connect(clear, app)
-    yield
-    request_tearing_down.disconnect(clear, app)
 
 
 @pytest.fixture(autouse=True)

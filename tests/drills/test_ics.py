@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from babel.support import Translations
-from flask import g, request_tearing_down
 from icalendar import Calendar
 from sqlalchemy import select, update
 
@@ -31,19 +30,6 @@ ZH = Translations.load(str(Path(__file__).resolve().parents[2] / "emergency" / "
 #: Commas, semicolons and a backslash must come back exactly: the library escapes them.
 LONG_TITLE = ("兴安化工危险化学品储罐区泄漏、火灾爆炸；人员疏散\\综合应急演练"
               "（2025年度第二次，联合消防救援大队）")
-
-
-@pytest.fixture(autouse=True)
-def fresh_g_per_request(app):
-    """Give every request its own `g` (conftest keeps one app context for the whole test)."""
-
-    def clear(_sender, **_extra):
-        for key in list(g):
-            g.pop(key)
-
-    request_tearing_down.connect(clear, app)
-    yield
-    request_tearing_down.disconnect(clear, app)
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,6 @@
 """Import fixtures: the factories' region tree, office users in each county, a fixed today."""
 
 import pytest
-from flask import g, request_tearing_down
 from sqlalchemy import func, select, update
 
 from emergency.audit.models import AuditEntry
@@ -12,19 +11,6 @@ from emergency.plans.models import Evaluation, Plan, PlanVersion
 from emergency.units.models import Unit
 
 TODAY = "2026-11-20"
-
-
-@pytest.fixture(autouse=True)
-def fresh_g_per_request(app):
-    """Give every request its own `g`, as production does (the test app context is shared)."""
-
-    def clear(_sender, **_extra):
-        for key in list(g):
-            g.pop(key)
-
-    request_tearing_down.connect(clear, app)
-    yield
-    request_tearing_down.disconnect(clear, app)
 
 
 @pytest.fixture(autouse=True)

@@ -3,23 +3,9 @@
 import re
 
 import pytest
-from flask import g, request_tearing_down
 
 from emergency.auth.models import Role
 from emergency.units.models import UnitKind
-
-
-@pytest.fixture(autouse=True)
-def fresh_g_per_request(app):
-    """Give every request its own `g` (conftest keeps one app context open for the whole test)."""
-
-    def clear(_sender, **_extra):
-        for key in list(g):
-            g.pop(key)
-
-    request_tearing_down.connect(clear, app)
-    yield
-    request_tearing_down.disconnect(clear, app)
 
 
 @pytest.fixture

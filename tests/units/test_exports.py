@@ -6,7 +6,6 @@ import io
 from urllib.parse import quote
 
 import pytest
-from flask import g, request_tearing_down
 from openpyxl import load_workbook
 
 from emergency.auth.models import Role
@@ -17,19 +16,6 @@ HEADERS = [
     "风险标签", "考核类别", "地址", "电话", "启用",
 ]
 FORMULA_NAME = '=HYPERLINK("http://x","点我")'
-
-
-@pytest.fixture(autouse=True)
-def fresh_g_per_request(app):
-    """Give every request its own `g` (conftest keeps one app context open for the whole test)."""
-
-    def clear(_sender, **_extra):
-        for key in list(g):
-            g.pop(key)
-
-    request_tearing_down.connect(clear, app)
-    yield
-    request_tearing_down.disconnect(clear, app)
 
 
 @pytest.fixture
