@@ -47,3 +47,23 @@ update-messages: extract-messages
 
 clean:
 	rm -rf $(VENV) instance
+
+# Benchmarks (bench/): figures are printed, never asserted. DB is a SQLAlchemy URL, e.g.
+# postgresql+psycopg://postgres@127.0.0.1:5432/bench_city or sqlite:////tmp/bench_city.db
+SIZE ?= city
+DB ?= sqlite:////tmp/bench_$(SIZE).db
+BENCH_ARGS ?=
+.PHONY: bench-generate bench-scan bench-http bench-reminders
+
+bench-generate: translations
+	$(BIN)/python -m bench.generate --size $(SIZE) --database $(DB) --reset $(BENCH_ARGS)
+
+bench-scan: translations
+	$(BIN)/python -m bench.scan --database $(DB) $(BENCH_ARGS)
+
+bench-http: translations
+	$(BIN)/python -m bench.http --database $(DB) $(BENCH_ARGS)
+
+# Resets DB: give it a database of its own.
+bench-reminders: translations
+	$(BIN)/python -m bench.reminders --database $(DB) $(BENCH_ARGS)

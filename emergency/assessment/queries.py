@@ -90,11 +90,14 @@ def _overdue_in(run: ScanRun, region) -> int:
 
 def drills_per_month(user, region, year: int) -> list[tuple[str, int]]:
     """Return (month label, held drills) for every month of the year."""
-    stmt = _in_region(scoped(Drill, user, select(Drill.held_on)).join(Unit, Drill.unit_id == Unit.id)
+    # Counted per day in SQL (at most 366 rows), not one row per drill: a province holds
+    # hundreds of thousands of drills a year and the dashboard must not fetch them all.
+    stmt = _in_region(scoped(Drill, user, select(Drill.held_on, func.count()))
+                      .join(Unit, Drill.unit_id == Unit.id)
                       .join(Region, Unit.region_id == Region.id)
                       .where(Drill.status == DrillStatus.HELD, Drill.held_on >= date(year, 1, 1),
-                             Drill.held_on <= date(year, 12, 31)), region)
+                             Drill.held_on <= date(year, 12, 31)), region).group_by(Drill.held_on)
     months = [0] * 12
-    for (held_on,) in db.session.execute(stmt):
-        months[held_on.month - 1] += 1
+    for held_on, count in db.session.execute(stmt):
+        months[held_on.month - 1] += count
     return [(f"{m + 1}", n) for m, n in enumerate(months)]
