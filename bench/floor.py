@@ -96,8 +96,8 @@ WITH au AS {nm}(
   SELECT dp.plan_id, hd.id, hd.unit_id, hd.held_on
   FROM drill_plans dp JOIN hd ON hd.id = dp.drill_id
 ), ev AS {nm}(
-  SELECT e.plan_id, CASE WHEN max(e.evaluated_on) <= {as_of} THEN max(e.evaluated_on) END AS last_on
-  FROM evaluations e GROUP BY e.plan_id
+  SELECT e.plan_id, max(e.evaluated_on) AS last_on
+  FROM evaluations e WHERE e.evaluated_on <= {as_of} GROUP BY e.plan_id
 )"""
 
     # -- one SELECT per rule kind ------------------------------------------------------------------

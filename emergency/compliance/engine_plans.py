@@ -71,7 +71,8 @@ def evaluate(rule: RuleSpec, index: UnitIndex) -> list[Obligation]:
 
 def _evaluate_one(rule: RuleSpec, index: UnitIndex, plan: PlanFacts, months: int) -> Obligation:
     """Return the evaluation obligation of one plan."""
-    evaluated_on = happened_by(plan.last_evaluated_on, index.ctx.as_of)
+    as_of = index.ctx.as_of
+    evaluated_on = max((day for day in plan.evaluations if day <= as_of), default=None)
     # A newly issued version restarts the cycle just as an evaluation does.
     base = max(evaluated_on, plan.issued_on) if evaluated_on else plan.issued_on
     due = add_months(base, months)

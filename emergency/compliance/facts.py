@@ -85,7 +85,8 @@ class PlanFacts:
     filing_state: str = "draft"
     submitted_on: date | None = None
     filed_on: date | None = None
-    last_evaluated_on: date | None = None
+    #: Every evaluation's date: as of a past day only the ones made by then count.
+    evaluations: tuple[date, ...] = ()
     revisions: tuple[RevisionFacts, ...] = ()
     #: The first version's 印发 date: the plan has existed since then, whatever its revisions.
     first_issued_on: date | None = None

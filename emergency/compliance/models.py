@@ -85,10 +85,12 @@ class Obligation(db.Model):
     """One obligation of a unit as computed by the latest scan (what dashboards and reminders read)."""
 
     __tablename__ = "obligations"
-    __table_args__ = (Index("ix_obligations_status_due", "status", "due_on"),)
+    # (unit, kind, status) serves the dashboard's counts and every lookup by unit alike.
+    __table_args__ = (Index("ix_obligations_status_due", "status", "due_on"),
+                      Index("ix_obligations_unit_kind_status", "unit_id", "kind", "status"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
     rule_id: Mapped[int] = mapped_column(ForeignKey("rules.id", ondelete="CASCADE"), index=True)
     rule_code: Mapped[str] = mapped_column(String(10))

@@ -87,9 +87,11 @@ def load_facts(ids: list[int]) -> list[UnitFacts]:
 
 
 def _plan_facts(ids: list[int]) -> dict[int, list[PlanFacts]]:
-    evaluated = dict(db.session.execute(
-        select(Evaluation.plan_id, func.max(Evaluation.evaluated_on))
-        .where(in_batch(Evaluation.unit_id, ids)).group_by(Evaluation.plan_id)).all())
+    evaluated = defaultdict(list)
+    for plan_id, evaluated_on in db.session.execute(
+            select(Evaluation.plan_id, Evaluation.evaluated_on)
+            .where(in_batch(Evaluation.unit_id, ids))):
+        evaluated[plan_id].append(evaluated_on)
     revisions = defaultdict(list)
     for item in db.session.execute(
             select(RevisionItem.id, RevisionItem.plan_id, RevisionItem.raised_on, RevisionItem.closed_on)
@@ -113,7 +115,7 @@ def _plan_facts(ids: list[int]) -> dict[int, list[PlanFacts]]:
             id=row.id, category=row.category, title=row.title, issued_on=row.issued_on,
             filing_due_on=row.filing_due_on, filing_state=row.filing_state or "draft",
             submitted_on=row.submitted_on, filed_on=row.filed_on,
-            last_evaluated_on=evaluated.get(row.id), revisions=tuple(revisions.get(row.id, ())),
+            evaluations=tuple(evaluated.get(row.id, ())), revisions=tuple(revisions.get(row.id, ())),
             first_issued_on=row.first_issued_on))
     return by_unit
 

@@ -36,7 +36,7 @@ from emergency.compliance.workdays import WorkdayCalendar
 K = ObligationKind
 S = Status
 CALENDAR = WorkdayCalendar()
-_DATE_FIELDS = ("issued_on", "first_issued_on", "submitted_on", "filed_on", "last_evaluated_on",
+_DATE_FIELDS = ("issued_on", "first_issued_on", "submitted_on", "filed_on",
                 "effective_from", "effective_to", "raised_on", "closed_on", "due_on")
 
 

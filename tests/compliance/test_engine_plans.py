@@ -111,7 +111,7 @@ def test_file_plan_only_issued_plans_in_categories():
     ],
 )
 def test_evaluate(issued, evaluated, months, as_of, due, status, base):
-    the_plan = plan(2, issued=issued, last_evaluated_on=evaluated)
+    the_plan = plan(2, issued=issued, evaluations=(d(evaluated),) if evaluated else ())
     found = one(rule(K.EVALUATE, interval_months=months), unit([the_plan]), as_of)
     assert (found.status, found.due_on, found.plan_id) == (status, d(due), 2)
     assert found.evidence["base"] == base
@@ -165,3 +165,11 @@ def test_revise_one_per_item_raised_by_as_of():
     # Item 6 is raised after as_of; order is plan id, then raised date.
     assert [(o.plan_id, o.evidence["revision_id"], o.status) for o in found] == [
         (1, 9, S.OVERDUE), (2, 4, S.DONE), (2, 5, S.OVERDUE)]
+
+
+def test_evaluate_as_of_a_past_day_counts_the_evaluations_made_by_then():
+    """A later evaluation must not hide an earlier one when asking about the past."""
+    the_plan = plan(2, issued="2021-03-01", evaluations=(d("2023-05-01"), d("2025-07-01")))
+    found = one(rule(K.EVALUATE, interval_months=36), unit([the_plan]), "2025-06-01")
+    assert (found.status, found.due_on) == (S.DONE, d("2026-05-01"))
+    assert found.evidence["last_evaluated_on"] == "2023-05-01"

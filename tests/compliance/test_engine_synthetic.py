@@ -88,7 +88,8 @@ def _synthetic_plan(rng: random.Random, plan_id: int) -> PlanFacts:
         for i in range(rng.choice((0, 0, 1, 2)))
     )
     return PlanFacts(plan_id, rng.choice(CATEGORIES), f"plan {plan_id}", issued,
-                     filing_state=state, submitted_on=submitted, last_evaluated_on=evaluated,
+                     filing_state=state, submitted_on=submitted,
+                     evaluations=(evaluated,) if evaluated else (),
                      revisions=revisions)
 
 
