@@ -13,6 +13,9 @@ from sqlalchemy.orm import Session
 WATCHED_TABLES = {"plans", "plan_versions", "evaluations", "revision_items", "units", "drills",
                   "corrective_actions"}
 _PENDING = "compliance_pending_units"
+#: Units recomputed per scan: a whole import's units in one IN list would pass SQLite's limit
+#: of 32,766 parameters in one statement.
+RECOMPUTE_BATCH = 2000
 
 
 def _unit_id(obj) -> int | None:
@@ -44,17 +47,23 @@ def _before_commit(session: Session) -> None:
     if not has_app_context() or not current_app.config.get("LIVE_RECOMPUTE", True):
         session.info.pop(_PENDING, None)
         return
-    # The commit flushes only after this hook: flush first, so that changes nobody flushed
-    # (a unit edited or deactivated and committed at once) are collected too.
-    session.flush()
-    pending = session.info.pop(_PENDING, set())
-    if not pending:
-        return
     from emergency.clock import china_today
+
+    recompute_pending(session, china_today())
+
+
+def recompute_pending(session: Session, today) -> None:
+    """Recompute now, in batches, the units whose plans or drills this transaction changed."""
     from emergency.compliance.scan import scan
 
-    scan(china_today(), unit_ids=sorted(pending))
+    # Flush first, so that changes nobody flushed yet (a unit edited or deactivated and
+    # committed at once) are collected too.
     session.flush()
+    pending = sorted(session.info.pop(_PENDING, set()))
+    for start in range(0, len(pending), RECOMPUTE_BATCH):
+        scan(today, unit_ids=pending[start:start + RECOMPUTE_BATCH])
+    session.flush()
+    # The scan's own flushes touch no watched table, but nothing must be left for the commit.
     session.info.pop(_PENDING, None)
 
 

@@ -28,7 +28,7 @@ from emergency.imports.report import RowResult, cell_message
 from emergency.imports.rows import RowErrors, choice_cell, date_cell
 from emergency.imports.unitref import UNIT_REF_COLUMNS, UnitFinder
 from emergency.labels import EVALUATION_CONCLUSIONS, HAZARD_CLASSES, PLAN_CATEGORIES, SIGNER_ROLES
-from emergency.plans.filing import _after_filing
+from emergency.plans.filing import after_filing
 from emergency.plans.models import (
     FILED_STATES,
     Evaluation,
@@ -317,7 +317,7 @@ class PlanImporter:
                                        action="filed", actor_id=getattr(self.user, "id", None)))
             # Filing closes the plan's open revision items and flags its child plans, exactly
             # as when the office files a submission.
-            _after_filing(version, self.user, filed_on)
+            after_filing(version, self.user, filed_on)
         db.session.flush()
 
 

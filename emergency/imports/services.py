@@ -27,8 +27,6 @@ DEFAULT_MAX_ROWS = 50_000
 PROGRESS_EVERY = 1000
 #: Rows read ahead so that their units can be looked up together.
 CHUNK_ROWS = 500
-#: Units whose obligations are recomputed per scan call (an IN list of this many ids).
-RECOMPUTE_BATCH = 1000
 
 
 def max_rows() -> int:
@@ -126,19 +124,8 @@ def _chunks(rows, size: int):
 
 
 def _recompute_compliance(today) -> None:
-    """Recompute the obligations of the units touched, in batches, before the commit.
+    """Recompute the obligations of the units touched before the commit, in batches."""
+    from emergency.compliance.live import recompute_pending
 
-    The live-recompute hook would otherwise do it at commit time in one statement whose IN list
-    holds every unit id of the file (SQLite allows 32 766 parameters).
-    """
-    from emergency.compliance.live import _PENDING
-    from emergency.compliance.scan import scan
-
-    db.session.flush()
-    pending = sorted(db.session.info.pop(_PENDING, set()))
-    if not current_app.config.get("LIVE_RECOMPUTE", True):
-        return
-    for start in range(0, len(pending), RECOMPUTE_BATCH):
-        scan(today, unit_ids=pending[start:start + RECOMPUTE_BATCH])
-    db.session.flush()
-    db.session.info.pop(_PENDING, None)
+    if current_app.config.get("LIVE_RECOMPUTE", True):
+        recompute_pending(db.session(), today)

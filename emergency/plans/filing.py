@@ -90,10 +90,11 @@ def file_version(version: PlanVersion, user, today: date) -> None:
     version.filed_on = today
     version.filing_number = next_filing_number(version, today)
     _event(version, "filed", user)
-    _after_filing(version, user, today)
+    after_filing(version, user, today)
 
 
-def _after_filing(version: PlanVersion, user, today: date) -> None:
+def after_filing(version: PlanVersion, user, today: date) -> None:
+    """Close the plan's revision items and flag its child plans: what filing a version means."""
     db.session.execute(
         update(RevisionItem)
         .where(RevisionItem.plan_id == version.plan_id, RevisionItem.closed_on.is_(None),
@@ -126,7 +127,7 @@ def apply_deemed_filings(today: date, unit_ids=None) -> int:
         version.filed_on = version.review_due_on
         version.filing_number = next_filing_number(version, version.review_due_on)
         _event(version, "deemed_filed", None)
-        _after_filing(version, None, version.review_due_on)
+        after_filing(version, None, version.review_due_on)
         count += 1
     return count
 
