@@ -64,6 +64,24 @@ class World:
         return self.cache[key]
 
 
+def admin_world(app, tree, make_unit, make_user):
+    """An admin, and a unit to build real objects for every id argument (see FACTORIES).
+
+    A generator for a `world` fixture: afterwards it breaks the plan cycles
+    (plans.current_version_id <-> plan_versions.plan_id, plans.parent_id) that conftest's
+    table-by-table cleanup cannot delete on SQLite.
+    """
+    from emergency.plans.models import Plan
+
+    w = World(tree=tree, make_unit=make_unit, make_user=make_user, app=app)
+    w.unit_a = make_unit(tree.town_a, name="花园街道供热公司")
+    w.admin = make_user(Role.ADMIN, username="admin")
+    yield w
+    db.session.rollback()
+    db.session.execute(update(Plan).values(current_version_id=None, parent_id=None))
+    db.session.commit()
+
+
 # --- factories: one object in 北安市 (tree.county_b) per argument name -------------------------
 
 

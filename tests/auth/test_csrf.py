@@ -9,15 +9,15 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from emergency import create_app
-from emergency.auth.models import LoginFailure, Role, User
+from emergency.auth.models import LoginFailure, User
 from emergency.auth.services import create_token
 from emergency.extensions import db
 from tests.conftest import _config, _empty_tables
 from tests.factories import PASSWORD, log_in, valid_uscc
-from tests.test_idor import FACTORIES, OTHER_ARGUMENTS, World, fill, liaison_b
+from tests.test_idor import FACTORIES, OTHER_ARGUMENTS, World, admin_world, fill, liaison_b
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 NEW_PASSWORD = "staple-lantern-42-river"
@@ -68,20 +68,7 @@ def test_the_enumeration_finds_the_known_forms():
     assert not any(param.values[0].startswith("/api/") for param in RULES)
 
 
-@pytest.fixture
-def world(app, tree, make_unit, make_user):
-    """An admin, and real objects for every id argument (built by the IDOR matrix's factories)."""
-    w = World(tree=tree, make_unit=make_unit, make_user=make_user, app=app)
-    w.unit_a = make_unit(tree.town_a, name="花园街道供热公司")
-    w.admin = make_user(Role.ADMIN, username="admin")
-    yield w
-    # Plans made here or by the requests (plans.current_version_id <-> plan_versions.plan_id) form
-    # a cycle that conftest's table-by-table cleanup cannot delete on SQLite; break it first.
-    from emergency.plans.models import Plan
-
-    db.session.rollback()
-    db.session.execute(update(Plan).values(current_version_id=None))
-    db.session.commit()
+world = pytest.fixture(admin_world, name="world")
 
 
 def url_for_rule(rule: str, world: World) -> str:

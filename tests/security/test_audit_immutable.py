@@ -20,7 +20,7 @@ from emergency.extensions import db
 from tests.auth.test_csrf import payload as csrf_payload
 from tests.auth.test_csrf import url_for_rule
 from tests.factories import log_in
-from tests.test_idor import API_BODIES, World, form_payload
+from tests.test_idor import API_BODIES, admin_world, form_payload
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -106,17 +106,7 @@ def test_the_audit_pages_only_read():
     assert methods <= {"GET", "HEAD", "OPTIONS"}
 
 
-@pytest.fixture
-def world(app, tree, make_unit, make_user):
-    w = World(tree=tree, make_unit=make_unit, make_user=make_user, app=app)
-    w.unit_a = make_unit(tree.town_a, name="花园街道供热公司")
-    w.admin = make_user(Role.ADMIN, username="admin")
-    yield w
-    from emergency.plans.models import Plan
-
-    db.session.rollback()
-    db.session.execute(update(Plan).values(current_version_id=None, parent_id=None))
-    db.session.commit()
+world = pytest.fixture(admin_world, name="world")
 
 
 def send(app, world, rule, endpoint, method):

@@ -12,15 +12,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
 
 from config import ProductionConfig, TestingConfig
 from emergency import create_app
-from emergency.auth.models import Role
 from emergency.auth.services import create_token
 from emergency.extensions import db
 from tests.factories import log_in
-from tests.test_idor import FACTORIES, OTHER_ARGUMENTS, World, fill
+from tests.test_idor import FACTORIES, OTHER_ARGUMENTS, World, admin_world, fill
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Values for the non-id arguments of GET routes without ids.
@@ -37,17 +35,7 @@ def _get_rules():
 GET_RULES = _get_rules()
 
 
-@pytest.fixture
-def world(app, tree, make_unit, make_user):
-    w = World(tree=tree, make_unit=make_unit, make_user=make_user, app=app)
-    w.unit_a = make_unit(tree.town_a, name="花园街道供热公司")
-    w.admin = make_user(Role.ADMIN, username="admin")
-    yield w
-    from emergency.plans.models import Plan
-
-    db.session.rollback()
-    db.session.execute(update(Plan).values(current_version_id=None, parent_id=None))
-    db.session.commit()
+world = pytest.fixture(admin_world, name="world")
 
 
 def url_for(rule: str, world: World) -> str:
